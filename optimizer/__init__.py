@@ -1,0 +1,1 @@
+"""Timetable optimisation with OR-Tools: demand profiles to frequencies, departures and blocks."""

@@ -1,0 +1,60 @@
+"""The typed records every feed decodes into (DESIGN.md rule 2: one event path).
+
+Instants are Unix seconds (float): cheap to compare and carry on the hot path;
+edges turn them into aware datetimes when they store or show them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+
+class PaymentMedium(enum.StrEnum):
+    """How a passenger paid at the bus's POS reader."""
+
+    CARD = "card"  # Tongchuan city transit card
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleReport:
+    """One GPS fix of one bus, whatever feed it came from."""
+
+    vehicle_id: str
+    timestamp: float  # when the terminal took the fix, Unix seconds
+    lat: float  # WGS-84
+    lon: float
+    speed_mps: float | None
+    bearing: float | None  # degrees clockwise from north
+    source: str  # "sim", "jt808", "gtfsrt", "http", "replay"
+    received_at: float  # when the platform received it, Unix seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    """One fare payment on board; ``account_hash`` is already pseudonymised."""
+
+    tap_id: str
+    vehicle_id: str
+    timestamp: float
+    medium: PaymentMedium
+    account_hash: str
+    lat: float
+    lon: float
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StopEvent:
+    """A bus's arrival at and departure from one stop of one trip."""
+
+    service_date: date
+    trip_id: str
+    stop_sequence: int
+    stop_id: str
+    vehicle_id: str
+    arrival: float | None
+    departure: float | None
