@@ -58,6 +58,11 @@ class Pattern:
     shape_id: str
     stop_ids: tuple[str, ...]
     stop_dists: tuple[float, ...]
+    # GTFS stop_sequence values; empty means 1, 2, 3, ... (a hand-built pattern).
+    stop_sequences: tuple[int, ...] = ()
+
+    def sequence_at(self, index: int) -> int:
+        return self.stop_sequences[index] if self.stop_sequences else index + 1
 
 
 @dataclass(frozen=True, slots=True)
