@@ -1,0 +1,1 @@
+"""The aiohttp application: app API, feeds, health."""

@@ -1,0 +1,163 @@
+"""HTTP API: health, lines, stops, live vehicle positions.
+
+``init_app`` is the factory the service and the tests share (aiohttp-demos).
+Readers only look at the network and the fleet's current snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import orjson
+from aiohttp import web
+
+from transit.live.fleet import LiveFleet
+from transit.live.positions import list_live
+from transit.model.network import Network
+
+LIVE_MAX_AGE_S = 300.0
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    network: Network
+    schedule_version: int
+    fleet: LiveFleet
+    database_ping: Callable[[], Awaitable[object]]  # raises when the database is down
+    clock: Callable[[], float]
+
+
+CONTEXT = web.AppKey("context", ServiceContext)
+
+
+def json_response(payload: object, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
+
+
+def json_error(status: int, code: str, message: str) -> web.HTTPException:
+    error_class = web.HTTPNotFound if status == 404 else web.HTTPBadRequest
+    return error_class(
+        body=orjson.dumps({"error": {"code": code, "message": message}}),
+        content_type="application/json",
+    )
+
+
+async def health(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    try:
+        await context.database_ping()
+        database = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is what health reports
+        database = f"unavailable: {type(exc).__name__}: {exc}"
+    now = context.clock()
+    snapshot = context.fleet.snapshot
+    return json_response(
+        {
+            "status": "ok" if database == "ok" else "degraded",
+            "database": database,
+            "schedule_version": context.schedule_version,
+            "clock": datetime.fromtimestamp(now, ZoneInfo(context.network.timezone)).isoformat(),
+            "vehicles_live": len(list_live(snapshot, now, LIVE_MAX_AGE_S)),
+            "reports_applied": snapshot.accepted,
+            "reports_superseded": snapshot.superseded,
+        },
+        status=200 if database == "ok" else 503,
+    )
+
+
+async def list_lines(request: web.Request) -> web.Response:
+    network = request.app[CONTEXT].network
+    directions: dict[str, set[int]] = {}
+    for pattern in network.patterns.values():
+        directions.setdefault(pattern.route_id, set()).add(pattern.direction_id)
+    lines = [
+        {
+            "route_id": route.route_id,
+            "short_name": route.short_name,
+            "long_name": route.long_name,
+            "directions": sorted(directions.get(route.route_id, ())),
+        }
+        for route in sorted(network.routes.values(), key=lambda r: _natural(r.short_name))
+    ]
+    return json_response({"lines": lines})
+
+
+async def get_line(request: web.Request) -> web.Response:
+    network = request.app[CONTEXT].network
+    route_id = request.match_info["route_id"]
+    route = network.routes.get(route_id)
+    if route is None:
+        raise json_error(404, "unknown_line", f"no line with route_id {route_id!r}")
+    patterns = [
+        {
+            "pattern_id": p.pattern_id,
+            "direction_id": p.direction_id,
+            "stops": [
+                {"stop_id": s, "name": network.stops[s].name, "distance_m": round(d, 1)}
+                for s, d in zip(p.stop_ids, p.stop_dists, strict=True)
+            ],
+        }
+        for p in network.patterns.values()
+        if p.route_id == route_id
+    ]
+    return json_response(
+        {"route_id": route.route_id, "short_name": route.short_name,
+         "long_name": route.long_name, "patterns": patterns}
+    )
+
+
+async def list_stops(request: web.Request) -> web.Response:
+    network = request.app[CONTEXT].network
+    lines_at: dict[str, set[str]] = {}
+    for pattern in network.patterns.values():
+        for stop_id in pattern.stop_ids:
+            lines_at.setdefault(stop_id, set()).add(pattern.route_id)
+    stops = [
+        {
+            "stop_id": stop.stop_id,
+            "name": stop.name,
+            "lat": stop.lat,
+            "lon": stop.lon,
+            "lines": sorted(lines_at.get(stop.stop_id, ()), key=_natural),
+        }
+        for stop in network.stops.values()
+    ]
+    return json_response({"stops": stops})
+
+
+async def list_vehicles(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    now = context.clock()
+    vehicles = [
+        {
+            "vehicle_id": v.vehicle_id,
+            "lat": v.lat,
+            "lon": v.lon,
+            "speed_mps": v.speed_mps,
+            "bearing": v.bearing,
+            "timestamp": v.timestamp,
+            "age_s": round(now - v.timestamp, 1),
+        }
+        for v in list_live(context.fleet.snapshot, now, LIVE_MAX_AGE_S)
+    ]
+    return json_response({"at": now, "vehicles": vehicles})
+
+
+def _natural(text: str) -> tuple[int, str]:
+    """'2路' before '10路': number first, then the text."""
+    digits = "".join(c for c in text if c.isdigit())
+    return (int(digits) if digits else 1 << 30, text)
+
+
+def init_app(context: ServiceContext) -> web.Application:
+    app = web.Application()
+    app[CONTEXT] = context
+    app.router.add_get("/health", health)
+    app.router.add_get("/api/lines", list_lines)
+    app.router.add_get("/api/lines/{route_id}", get_line)
+    app.router.add_get("/api/stops", list_stops)
+    app.router.add_get("/api/vehicles", list_vehicles)
+    return app

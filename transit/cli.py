@@ -1,0 +1,248 @@
+"""`transit`: the command line for operators, dispatchers and planners."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from transit.config import Config, load_config
+from transit.gtfs.problems import InvalidFeed
+
+DESCRIPTION = """\
+Real-time bus scheduling and passenger information (reference city: Tongchuan).
+
+Start here:   transit demo          the whole service on a generated city, live buses
+Schedules:    transit import-gtfs FEED.zip, transit versions, transit export-gtfs OUT.zip
+Check a feed: transit validate FEED.zip   (no database needed)
+
+With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
+"""
+
+EXIT_INVALID_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    config = load_config(
+        args.config, data_dir=args.data_dir, database_url=getattr(args, "database_url", None),
+        seed=getattr(args, "seed", None), speed=getattr(args, "speed", None),
+        http_port=getattr(args, "port", None), http_host=getattr(args, "host", None),
+    )
+    _configure_logging(config, long_running=args.command in ("demo", "serve"))
+    console = Console(stderr=True)
+    try:
+        return int(args.run(args, config, console) or 0)
+    except InvalidFeed as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(config: Config, *, long_running: bool) -> None:
+    """Services log at the configured level; one-shot commands speak through
+    their own output and log only warnings."""
+    logging.basicConfig(
+        level=config.log_level if long_running else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # pgserver logs every pg_ctl call at INFO; its failures still come through.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="transit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--config", type=Path, help="TOML file of settings (see README)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="folder for the embedded database and generated files (default: ./data)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole service on the generated demo city with a simulated fleet")
+    _add_http(demo)
+    demo.add_argument("--seed", type=int, help="seed of the demo city and the simulation (default 7)")
+    demo.add_argument("--speed", type=float, help="simulated seconds per real second (default 1)")
+    demo.add_argument("--start", type=_clock_time, help="simulated time of day to start at, HH:MM "
+                      "(default: now in Asia/Shanghai, or 06:30 at night)")
+    demo.add_argument("--day", type=date.fromisoformat, help="service day to simulate, YYYY-MM-DD (default today)")
+    demo.set_defaults(run=_run_demo)
+
+    serve = sub.add_parser("serve", help="run the service on the live schedule version")
+    _add_http(serve)
+    serve.set_defaults(run=_run_serve)
+
+    imp = sub.add_parser("import-gtfs", help="check a GTFS zip and store it as a new schedule version")
+    imp.add_argument("feed", type=Path, help="GTFS zip file")
+    imp.add_argument("--no-live", action="store_true", help="store it without making it the live version")
+    imp.set_defaults(run=_run_import)
+
+    exp = sub.add_parser("export-gtfs", help="write a stored schedule version out as a GTFS zip")
+    exp.add_argument("out", type=Path, help="zip file to write")
+    exp.add_argument("--version", type=int, help="version id (default: the live version)")
+    exp.set_defaults(run=_run_export)
+
+    versions = sub.add_parser("versions", help="list stored schedule versions")
+    versions.set_defaults(run=_run_versions)
+
+    validate = sub.add_parser("validate", help="check a GTFS zip without importing it")
+    validate.add_argument("feed", type=Path)
+    validate.set_defaults(run=_run_validate)
+
+    city = sub.add_parser("demo-city", help="generate the Tongchuan-like demo city as a GTFS zip")
+    city.add_argument("out", type=Path, help="zip file to write")
+    city.add_argument("--seed", type=int)
+    city.set_defaults(run=_run_demo_city)
+
+    sim = sub.add_parser("simulate", help="simulate a day of the fleet and passengers into files, with ground truth")
+    sim.add_argument("--day", type=date.fromisoformat, required=True, help="service day, YYYY-MM-DD")
+    sim.add_argument("--out", type=Path, required=True, help="folder to write reports, taps and truth to")
+    sim.add_argument("--feed", type=Path, help="GTFS zip to simulate (default: the demo city)")
+    sim.add_argument("--seed", type=int)
+    sim.set_defaults(run=_run_simulate)
+    return parser
+
+
+def _add_http(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="HTTP port (default 8080)")
+
+
+def _clock_time(text: str) -> time:
+    return datetime.strptime(text, "%H:%M").time()
+
+
+def _with_database(
+    config: Config, work: Callable[..., Awaitable[int | None]], *args: object
+) -> int:
+    """Run ``work(pool, *args)`` against the configured (or embedded) database."""
+    from transit.store.embedded import create_pool, open_database
+    from transit.store.migrate import apply_migrations
+
+    async def run() -> int:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        async with open_database(config.database_url, config.postgres_dir) as dsn:
+            pool = await create_pool(dsn)
+            try:
+                await apply_migrations(pool)
+                return int(await work(pool, *args) or 0)
+            finally:
+                await pool.close()
+
+    return asyncio.run(run())
+
+
+def _run_import(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.gtfs.feed import load_feed_file
+    from transit.progress import steps
+    from transit.versions import import_feed
+
+    started = datetime.now()
+    with steps(console, f"checking {args.feed}") as note:
+        feed = load_feed_file(args.feed, note)
+    for warning in feed.warnings:
+        console.print(f"[yellow]{warning}[/yellow]", highlight=False)
+
+    async def store(pool: object) -> None:
+        version_id = await import_feed(pool, feed, make_live=not args.no_live)  # type: ignore[arg-type]
+        seconds = (datetime.now() - started).total_seconds()
+        counts = ", ".join(f"{v} {k}" for k, v in feed.summary().items())
+        state = "stored (not live)" if args.no_live else "live"
+        console.print(f"version {version_id} {state}: {counts} ({seconds:.1f} s)")
+
+    return _with_database(config, store)
+
+
+def _run_export(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.gtfs.feed import export_feed
+    from transit.store import schedules
+
+    async def export(pool: object) -> int:
+        version = (
+            await schedules.get_version(pool, args.version)  # type: ignore[arg-type]
+            if args.version is not None
+            else await schedules.find_live_version(pool)  # type: ignore[arg-type]
+        )
+        if version is None:
+            console.print("[red]no live schedule version: import one with `transit import-gtfs`[/red]")
+            return 1
+        data = await schedules.get_feed_zip(pool, version.id)  # type: ignore[arg-type]
+        await asyncio.to_thread(export_feed, data, args.out)
+        console.print(f"version {version.id} written to {args.out}")
+        return 0
+
+    try:
+        return _with_database(config, export)
+    except LookupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
+
+
+def _run_versions(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.store import schedules
+
+    async def show(pool: object) -> None:
+        table = Table("id", "live", "imported", "source", "service", "stops", "trips")
+        for v in await schedules.list_versions(pool):  # type: ignore[arg-type]
+            table.add_row(
+                str(v.id), "yes" if v.is_live else "", v.imported_at.strftime("%Y-%m-%d %H:%M"),
+                v.source, f"{v.service_start} .. {v.service_end}",
+                str(v.summary.get("stops", "")), str(v.summary.get("trips", "")),
+            )
+        Console().print(table)
+
+    return _with_database(config, show)
+
+
+def _run_validate(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.gtfs.feed import load_feed_file
+
+    feed = load_feed_file(args.feed)
+    for warning in feed.warnings:
+        console.print(f"[yellow]{warning}[/yellow]", highlight=False)
+    counts = ", ".join(f"{v} {k}" for k, v in feed.summary().items())
+    console.print(f"{args.feed}: no errors ({counts})")
+    return 0
+
+
+def _run_demo_city(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.democity import write_demo_feed
+
+    path = write_demo_feed(args.out, seed=config.seed)
+    console.print(f"demo city (seed {config.seed}) written to {path}")
+    return 0
+
+
+def _run_simulate(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.bootstrap import simulate_to_files
+
+    return simulate_to_files(config, args.day, args.out, args.feed, console)
+
+
+def _run_demo(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.bootstrap import run_service
+
+    asyncio.run(run_service(config, console, demo=True, day=args.day, start=args.start))
+    return 0
+
+
+def _run_serve(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from transit.bootstrap import run_service
+
+    asyncio.run(run_service(config, console, demo=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

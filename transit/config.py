@@ -1,0 +1,71 @@
+"""The one configuration object: defaults, then an optional TOML file, then the
+environment. Passed down explicitly; nothing reads the environment elsewhere."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "TRANSIT_"
+
+
+@dataclass(frozen=True)
+class Config:
+    # PostgreSQL server; None starts the embedded one in ``data_dir``/postgres.
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    # Demo city and simulator.
+    seed: int = 7
+    speed: float = 1.0
+    # Key of the keyed hash that pseudonymises card and account numbers.
+    pseudonym_key: str = "demo-only-change-me"
+    log_level: str = "INFO"
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+def load_config(
+    file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Config:
+    """Defaults < file (TOML, keys as in ``Config``) < environment < overrides.
+
+    The environment uses ``TRANSIT_<FIELD>`` names, and the conventional
+    ``DATABASE_URL`` for the database.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if file is not None:
+        with file.open("rb") as handle:
+            values.update(tomllib.load(handle))
+    known = {f.name: f for f in fields(Config)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"{file}: unknown setting(s): {', '.join(sorted(unknown))}")
+    for name in known:
+        if f"{ENV_PREFIX}{name.upper()}" in env:
+            values[name] = env[f"{ENV_PREFIX}{name.upper()}"]
+    if env.get("DATABASE_URL"):
+        values["database_url"] = env["DATABASE_URL"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = getattr(Config(), name)
+    if isinstance(default, Path):
+        return Path(value)
+    if isinstance(default, bool):
+        return str(value).lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value

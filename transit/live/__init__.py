@@ -1,0 +1,1 @@
+"""Live state: one writer applies queued changes in order; readers take snapshots."""
