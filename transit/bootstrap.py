@@ -1,0 +1,247 @@
+"""Wiring: the one place that builds the service from configuration.
+
+Resources are opened here, in order, and closed in reverse; the core gets data
+and a clock, never a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from aiohttp import web
+from rich.console import Console
+
+from transit.api.app import ServiceContext, init_app
+from transit.config import Config
+from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
+from transit.ingest import Ingest
+from transit.live.fleet import LiveFleet
+from transit.model.network import Network
+from transit.progress import progress_bar, steps
+from transit.store import schedules
+from transit.store.batching import BatchWriter
+from transit.store.embedded import create_pool, open_database
+from transit.store.migrate import apply_migrations
+from transit.store.reports import insert_reports
+from transit.store.taps import insert_taps
+from transit.versions import import_feed, load_live_schedule
+
+_log = logging.getLogger(__name__)
+SERVICE_TZ = "Asia/Shanghai"
+STATUS_EVERY_S = 10.0
+# Before 05:30 the demo city sleeps; a demo started then begins with the first buses.
+QUIET_UNTIL, MORNING = clock_time(5, 30), clock_time(6, 30)
+
+
+@dataclass(frozen=True)
+class SimulatedClock:
+    """Simulated Unix time running ``speed`` times faster than the wall clock."""
+
+    origin: float
+    speed: float
+    wall_origin: float
+
+    def __call__(self) -> float:
+        return self.origin + (time.monotonic() - self.wall_origin) * self.speed
+
+
+@contextlib.asynccontextmanager
+async def open_store(config: Config) -> AsyncIterator[asyncpg.Pool]:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    async with open_database(config.database_url, config.postgres_dir) as dsn:
+        pool = await create_pool(dsn)
+        try:
+            applied = await apply_migrations(pool)
+            if applied:
+                _log.info("migrations_applied names=%s", ",".join(applied))
+            yield pool
+        finally:
+            await pool.close()
+
+
+def demo_source_name(seed: int) -> str:
+    return f"demo-city-seed{seed}.zip"
+
+
+async def ensure_demo_schedule(pool: asyncpg.Pool, config: Config, console: Console) -> None:
+    """Make the demo city (of the configured seed) the live version, generating
+    and importing it once; later starts reuse the stored version."""
+    from feeds.democity import write_demo_feed
+
+    name = demo_source_name(config.seed)
+    live = await schedules.find_live_version(pool)
+    if live is not None and live.source == name:
+        return
+    stored = [v for v in await schedules.list_versions(pool) if v.source == name]
+    if stored:
+        await schedules.set_live(pool, stored[-1].id)
+        return
+    path = config.data_dir / name
+    with console.status(f"generating the demo city (seed {config.seed})"):
+        await asyncio.to_thread(write_demo_feed, path, config.seed)
+    with steps(console, "checking and importing it") as note:
+        feed = await asyncio.to_thread(load_feed_file, path, note)
+    version_id = await import_feed(pool, feed, make_live=True)
+    counts = ", ".join(f"{v} {k}" for k, v in feed.summary().items())
+    console.print(f"demo city imported as schedule version {version_id}: {counts}")
+
+
+def demo_start(day: date | None, start: clock_time | None, now: datetime) -> datetime:
+    """When the demo's simulated clock starts: now in Tongchuan, unless the
+    city sleeps, then its first buses; ``day``/``start`` override either part."""
+    local = now.astimezone(ZoneInfo(SERVICE_TZ))
+    if start is None:
+        start = MORNING if local.time() < QUIET_UNTIL else local.time().replace(microsecond=0)
+    return datetime.combine(day or local.date(), start, tzinfo=ZoneInfo(SERVICE_TZ))
+
+
+async def simulate(network: Network, day: date, demand: object, config: Config, console: Console):  # type: ignore[no-untyped-def]
+    from feeds.simulator.day import simulate_day
+
+    with progress_bar(console, f"simulating {day}") as advance:
+        return await asyncio.to_thread(
+            partial(simulate_day, network, day, seed=config.seed + day.toordinal(),
+                    demand=demand, progress=advance)
+        )
+
+
+async def run_simulation(
+    network: Network, demand: object, ingest: Ingest, clock: SimulatedClock, config: Config,
+    console: Console,
+) -> None:
+    """Stream simulated days into the ingest path, one service day after another."""
+    from feeds.simulator.live import stream
+
+    local = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone))
+    # A service day starts at 03:00 for the demo: after-midnight trips belong to the day before.
+    day = (local - timedelta(hours=3)).date()
+    while True:
+        simulated = await simulate(network, day, demand, config, console)
+        await stream(simulated, clock(), clock.speed, ingest.offer,
+                     now=time.monotonic, sleep=asyncio.sleep)
+        day += timedelta(days=1)
+
+
+async def run_service(
+    config: Config,
+    console: Console,
+    *,
+    demo: bool,
+    day: date | None = None,
+    start: clock_time | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM: store, live state, HTTP API, and in the demo
+    the simulated fleet."""
+    async with open_store(config) as pool:
+        if demo:
+            await ensure_demo_schedule(pool, config, console)
+        with steps(console, "loading the live schedule") as note:
+            live = await load_live_schedule(pool, note)
+        network = live.network
+        clock: Callable[[], float] = time.time
+        if demo:
+            begin = demo_start(day, start, datetime.now(ZoneInfo(SERVICE_TZ)))
+            clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
+        fleet = LiveFleet(clock)
+        async with (
+            BatchWriter(partial(insert_reports, pool), name="reports") as report_writer,
+            BatchWriter(partial(insert_taps, pool), name="taps") as tap_writer,
+        ):
+            ingest = Ingest(report_writer, tap_writer, fleet, config.pseudonym_key.encode())
+            context = ServiceContext(network, live.version_id, fleet,
+                                     partial(pool.fetchval, "SELECT 1"), clock)
+            tasks = [asyncio.create_task(fleet.run()), asyncio.create_task(ingest.run())]
+            if demo:
+                demand = await demo_demand(pool, live.version_id)
+                tasks.append(asyncio.create_task(
+                    run_simulation(network, demand, ingest, clock, config, console)))  # type: ignore[arg-type]
+            runner = web.AppRunner(init_app(context), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, config.http_host, config.http_port).start()
+            base = f"http://{config.http_host}:{config.http_port}"
+            console.print(
+                f"[bold]serving[/bold] {base}/health  {base}/api/lines  {base}/api/stops  "
+                f"{base}/api/vehicles   (Ctrl-C stops)"
+            )
+            try:
+                await _until_stopped(tasks, lambda: _status_line(context, ingest), console)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await runner.cleanup()
+
+
+async def demo_demand(pool: asyncpg.Pool, version_id: int) -> object:
+    from feeds.democity import stop_demand
+
+    data = await schedules.get_feed_zip(pool, version_id)
+    tables = await asyncio.to_thread(read_raw_tables, data, "live")
+    return stop_demand(tables)
+
+
+def _status_line(context: ServiceContext, ingest: Ingest) -> str:
+    from transit.live.positions import list_live
+
+    now = context.clock()
+    local = datetime.fromtimestamp(now, ZoneInfo(context.network.timezone))
+    live = list_live(context.fleet.snapshot, now, 300.0)
+    return (f"{local:%Y-%m-%d %H:%M:%S}  buses live {len(live)}  "
+            f"reports stored {ingest.stored_reports:,}  taps stored {ingest.stored_taps:,}")
+
+
+async def _until_stopped(
+    tasks: list[asyncio.Task[None]], status: Callable[[], str], console: Console
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        while not stop.is_set():
+            failed = [t for t in tasks if t.done()]
+            for task in failed:
+                task.result()  # a crashed background task stops the service loudly
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), STATUS_EVERY_S)
+            console.print(status(), highlight=False)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def simulate_to_files(config: Config, day: date, out: Path, feed: Path | None, console: Console) -> int:
+    """`transit simulate`: a day of the fleet and passengers, with ground truth, to files."""
+    from feeds.democity import build_demo_feed, stop_demand
+    from feeds.simulator.files import write_day
+    from transit.gtfs.tables import write_tables
+
+    if feed is None:
+        with console.status(f"generating the demo city (seed {config.seed})"):
+            tables = build_demo_feed(config.seed)
+            data, source = write_tables(tables), demo_source_name(config.seed)
+        demand = stop_demand(tables)
+    else:
+        data, source, demand = feed.read_bytes(), feed.name, None
+    with steps(console, f"loading {source}") as note:
+        network = load_feed(data, source, note).network
+    simulated = asyncio.run(simulate(network, day, demand, config, console))
+    write_day(simulated, out)
+    stats = simulated.stats
+    console.print(
+        f"{day}: {stats.vehicles} vehicles, {stats.trips} trips, {stats.reports:,} reports, "
+        f"{stats.passengers:,} passengers -> {out}"
+    )
+    return 0

@@ -1,0 +1,82 @@
+"""Stop events: a trip's arrival and departure at each stop; corrections replace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import asyncpg
+
+from transit.records import StopEvent
+from transit.store.instants import to_datetime_or_none, to_seconds_or_none
+
+_COLUMNS = ("service_date", "trip_id", "stop_sequence", "stop_id", "vehicle_id", "arrival", "departure")
+
+# A per-session staging table, emptied at each commit: creating and dropping one per
+# batch would churn the system catalogs at group-commit rate.
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS stop_events_stage
+    (LIKE stop_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+"""
+
+_UPSERT = f"""
+INSERT INTO stop_events ({", ".join(_COLUMNS)}, updated_at)
+SELECT {", ".join(_COLUMNS)}, now() FROM stop_events_stage
+ON CONFLICT (service_date, trip_id, stop_sequence) DO UPDATE SET
+    stop_id = EXCLUDED.stop_id,
+    vehicle_id = EXCLUDED.vehicle_id,
+    arrival = EXCLUDED.arrival,
+    departure = EXCLUDED.departure,
+    updated_at = EXCLUDED.updated_at
+"""
+
+
+async def upsert_stop_events(pool: asyncpg.Pool, events: Sequence[StopEvent]) -> None:
+    """Store ``events`` in one transaction; a later event for the same
+    (service date, trip, stop sequence), in the batch or in the table, replaces the earlier.
+    """
+    # ON CONFLICT DO UPDATE cannot touch one row twice in a statement: keep the last.
+    latest = {(e.service_date, e.trip_id, e.stop_sequence): e for e in events}
+    rows = [
+        (
+            e.service_date,
+            e.trip_id,
+            e.stop_sequence,
+            e.stop_id,
+            e.vehicle_id,
+            to_datetime_or_none(e.arrival),
+            to_datetime_or_none(e.departure),
+        )
+        for e in latest.values()
+    ]
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(_STAGE)
+        await conn.copy_records_to_table("stop_events_stage", records=rows, columns=_COLUMNS)
+        await conn.execute(_UPSERT)
+
+
+async def list_stop_events(
+    pool: asyncpg.Pool, service_date: date, trip_id: str | None = None
+) -> list[StopEvent]:
+    """A service day's events (of one trip if given), by trip then stop sequence."""
+    rows = await pool.fetch(
+        f"""
+        SELECT {", ".join(_COLUMNS)} FROM stop_events
+        WHERE service_date = $1 AND ($2::text IS NULL OR trip_id = $2)
+        ORDER BY trip_id, stop_sequence
+        """,
+        service_date,
+        trip_id,
+    )
+    return [
+        StopEvent(
+            service_date=row["service_date"],
+            trip_id=row["trip_id"],
+            stop_sequence=row["stop_sequence"],
+            stop_id=row["stop_id"],
+            vehicle_id=row["vehicle_id"],
+            arrival=to_seconds_or_none(row["arrival"]),
+            departure=to_seconds_or_none(row["departure"]),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,77 @@
+"""Taps: fare payments on board, stored once however often a reader resends them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from transit.records import PaymentMedium, Tap
+from transit.store.instants import to_datetime, to_seconds
+
+_COLUMNS = ("tap_id", "vehicle_id", "ts", "medium", "account_hash", "lat", "lon", "received_at")
+
+# Per-session staging table, emptied at each commit (see stop_events.py).
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS taps_stage
+    (LIKE taps INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+"""
+
+_INSERT = f"""
+INSERT INTO taps ({", ".join(_COLUMNS)})
+SELECT {", ".join(_COLUMNS)} FROM taps_stage
+ON CONFLICT (tap_id) DO NOTHING
+"""
+
+
+async def insert_taps(pool: asyncpg.Pool, taps: Sequence[Tap]) -> int:
+    """Store ``taps`` in one transaction, skipping tap ids already stored (a resend
+    must not fail the batch); return how many were new.
+    """
+    rows = [
+        (
+            t.tap_id,
+            t.vehicle_id,
+            to_datetime(t.timestamp),
+            t.medium.value,
+            t.account_hash,
+            t.lat,
+            t.lon,
+            to_datetime(t.received_at),
+        )
+        for t in taps
+    ]
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(_STAGE)
+        await conn.copy_records_to_table("taps_stage", records=rows, columns=_COLUMNS)
+        status = await conn.execute(_INSERT)
+    return int(status.rsplit(" ", 1)[1])  # "INSERT 0 <rows>"
+
+
+async def list_taps(
+    pool: asyncpg.Pool, since: float, until: float, vehicle_id: str | None = None
+) -> list[Tap]:
+    """Taps with time in [since, until) (on one vehicle if given), in time order."""
+    rows = await pool.fetch(
+        f"""
+        SELECT {", ".join(_COLUMNS)} FROM taps
+        WHERE ts >= $1 AND ts < $2 AND ($3::text IS NULL OR vehicle_id = $3)
+        ORDER BY ts, tap_id
+        """,
+        to_datetime(since),
+        to_datetime(until),
+        vehicle_id,
+    )
+    return [
+        Tap(
+            tap_id=row["tap_id"],
+            vehicle_id=row["vehicle_id"],
+            timestamp=to_seconds(row["ts"]),
+            medium=PaymentMedium(row["medium"]),
+            account_hash=row["account_hash"],
+            lat=row["lat"],
+            lon=row["lon"],
+            received_at=to_seconds(row["received_at"]),
+        )
+        for row in rows
+    ]
