@@ -40,7 +40,7 @@ def json_response(payload: object, status: int = 200) -> web.Response:
 def json_error(status: int, code: str, message: str) -> web.HTTPException:
     error_class = web.HTTPNotFound if status == 404 else web.HTTPBadRequest
     return error_class(
-        body=orjson.dumps({"error": {"code": code, "message": message}}),
+        text=orjson.dumps({"error": {"code": code, "message": message}}).decode(),
         content_type="application/json",
     )
 
