@@ -9,6 +9,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -65,12 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--config", type=Path, help="TOML file of settings (see README)")
-    parser.add_argument("--data-dir", type=Path,
-                        help="folder for the embedded database and generated files (default: ./data)")
+    _add_common(parser, None)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Common options are accepted after the command too (`transit demo --data-dir X`).
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common, argparse.SUPPRESS)
+    command = partial(sub.add_parser, parents=[common])
 
-    demo = sub.add_parser("demo", help="run the whole service on the generated demo city with a simulated fleet")
+    demo = command("demo", help="run the whole service on the generated demo city with a simulated fleet")
     _add_http(demo)
     demo.add_argument("--seed", type=int, help="seed of the demo city and the simulation (default 7)")
     demo.add_argument("--speed", type=float, help="simulated seconds per real second (default 1)")
@@ -79,39 +82,46 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--day", type=date.fromisoformat, help="service day to simulate, YYYY-MM-DD (default today)")
     demo.set_defaults(run=_run_demo)
 
-    serve = sub.add_parser("serve", help="run the service on the live schedule version")
+    serve = command("serve", help="run the service on the live schedule version")
     _add_http(serve)
     serve.set_defaults(run=_run_serve)
 
-    imp = sub.add_parser("import-gtfs", help="check a GTFS zip and store it as a new schedule version")
+    imp = command("import-gtfs", help="check a GTFS zip and store it as a new schedule version")
     imp.add_argument("feed", type=Path, help="GTFS zip file")
     imp.add_argument("--no-live", action="store_true", help="store it without making it the live version")
     imp.set_defaults(run=_run_import)
 
-    exp = sub.add_parser("export-gtfs", help="write a stored schedule version out as a GTFS zip")
+    exp = command("export-gtfs", help="write a stored schedule version out as a GTFS zip")
     exp.add_argument("out", type=Path, help="zip file to write")
     exp.add_argument("--version", type=int, help="version id (default: the live version)")
     exp.set_defaults(run=_run_export)
 
-    versions = sub.add_parser("versions", help="list stored schedule versions")
+    versions = command("versions", help="list stored schedule versions")
     versions.set_defaults(run=_run_versions)
 
-    validate = sub.add_parser("validate", help="check a GTFS zip without importing it")
+    validate = command("validate", help="check a GTFS zip without importing it")
     validate.add_argument("feed", type=Path)
     validate.set_defaults(run=_run_validate)
 
-    city = sub.add_parser("demo-city", help="generate the Tongchuan-like demo city as a GTFS zip")
+    city = command("demo-city", help="generate the Tongchuan-like demo city as a GTFS zip")
     city.add_argument("out", type=Path, help="zip file to write")
     city.add_argument("--seed", type=int)
     city.set_defaults(run=_run_demo_city)
 
-    sim = sub.add_parser("simulate", help="simulate a day of the fleet and passengers into files, with ground truth")
+    sim = command("simulate", help="simulate a day of the fleet and passengers into files, with ground truth")
     sim.add_argument("--day", type=date.fromisoformat, required=True, help="service day, YYYY-MM-DD")
     sim.add_argument("--out", type=Path, required=True, help="folder to write reports, taps and truth to")
     sim.add_argument("--feed", type=Path, help="GTFS zip to simulate (default: the demo city)")
     sim.add_argument("--seed", type=int)
     sim.set_defaults(run=_run_simulate)
     return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--config", type=Path, default=default,
+                        help="TOML file of settings (see README)")
+    parser.add_argument("--data-dir", type=Path, default=default,
+                        help="folder for the embedded database and generated files (default: ./data)")
 
 
 def _add_http(parser: argparse.ArgumentParser) -> None:
