@@ -1,0 +1,103 @@
+"""Finding which trip a bus runs when nothing says so: the patterns whose shape
+it is on, and the trips of those patterns the schedule puts there about now."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date
+
+from transit.model.network import Network, Pattern, Trip
+from transit.tracking.shapes import PreparedShape
+
+CELL_M = 250.0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    trip: Trip
+    service_date: date
+    along: float  # metres along the pattern's shape
+    deviation_s: float  # positive: the bus is later than the schedule here
+
+
+class PatternGrid:
+    """Which patterns pass near a point: shape segments bucketed by grid cell."""
+
+    def __init__(self, patterns: Mapping[str, Pattern], shapes: Mapping[str, PreparedShape]) -> None:
+        cells: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for pattern in patterns.values():
+            shape = shapes[pattern.shape_id]
+            for i in range(len(shape.xs) - 1):
+                for cx, cy in _cells_along(shape.xs[i], shape.ys[i], shape.xs[i + 1], shape.ys[i + 1]):
+                    cells[(cx, cy)].add(pattern.pattern_id)
+        self._cells = {cell: frozenset(ids) for cell, ids in cells.items()}
+
+    def near(self, x: float, y: float) -> frozenset[str]:
+        cx, cy = int(math.floor(x / CELL_M)), int(math.floor(y / CELL_M))
+        found: set[str] = set()
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                found |= self._cells.get((cx + dx, cy + dy), frozenset())
+        return frozenset(found)
+
+
+def _cells_along(ax: float, ay: float, bx: float, by: float) -> list[tuple[int, int]]:
+    steps = max(1, int(math.hypot(bx - ax, by - ay) / (CELL_M / 2)))
+    return list({
+        (int(math.floor((ax + (bx - ax) * k / steps) / CELL_M)),
+         int(math.floor((ay + (by - ay) * k / steps) / CELL_M)))
+        for k in range(steps + 1)
+    })
+
+
+def scheduled_time_at(trip: Trip, pattern: Pattern, along: float) -> float:
+    """Service-day seconds at which the schedule puts the trip ``along`` metres
+    along its shape (interpolated between stops; dwell counted at the stop)."""
+    dists = pattern.stop_dists
+    if along <= dists[0]:
+        return float(trip.departures[0])
+    if along >= dists[-1]:
+        return float(trip.arrivals[-1])
+    i = bisect_left(dists, along)
+    d0, d1 = dists[i - 1], dists[i]
+    t0, t1 = trip.departures[i - 1], trip.arrivals[i]
+    share = 0.0 if d1 <= d0 else (along - d0) / (d1 - d0)
+    return t0 + share * (t1 - t0)
+
+
+def trips_by_pattern(network: Network) -> dict[str, list[Trip]]:
+    grouped: dict[str, list[Trip]] = defaultdict(list)
+    for trip in network.trips.values():
+        grouped[trip.pattern_id].append(trip)
+    for trips in grouped.values():
+        trips.sort(key=lambda t: (t.start, t.trip_id))
+    return dict(grouped)
+
+
+def list_candidates(
+    trips: Sequence[Trip],
+    pattern: Pattern,
+    along: float,
+    now: float,
+    service_days: Sequence[tuple[date, float, frozenset[str]]],
+    early_s: float,
+    late_s: float,
+) -> list[Candidate]:
+    """Trips of ``pattern`` running on one of ``service_days`` (date, Unix time
+    of its GTFS origin, active service ids) whose schedule puts them at
+    ``along`` between ``early_s`` after and ``late_s`` before ``now``."""
+    found = []
+    for day, origin, services in service_days:
+        for trip in trips:
+            if trip.service_id not in services:
+                continue
+            if origin + trip.start > now + early_s + 3600 or origin + trip.end < now - late_s - 3600:
+                continue
+            deviation = now - (origin + scheduled_time_at(trip, pattern, along))
+            if -early_s <= deviation <= late_s:
+                found.append(Candidate(trip, day, along, deviation))
+    return found

@@ -1,0 +1,389 @@
+"""The tracker: each accepted report moves one vehicle along its trip and may
+complete stop passages. Pure (no clock, no I/O); one writer owns it.
+
+A vehicle's trip comes from the day's vehicle-to-block assignments when given,
+else from the reports themselves: the pattern it is on and the trip the
+schedule puts there about now. Either way, once a trip is known its block says
+what comes next, so layovers, terminals and missed reports do not lose it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from transit.model.network import Network, Pattern, Trip
+from transit.model.service_days import active_service_ids, service_day_origin
+from transit.records import StopEvent, VehicleReport
+from transit.tracking.candidates import (
+    Candidate,
+    PatternGrid,
+    list_candidates,
+    scheduled_time_at,
+    trips_by_pattern,
+)
+from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump
+from transit.tracking.passages import Fix, Passage, StopDetector
+from transit.tracking.shapes import PreparedShape, frame_for, prepare_shapes
+from transit.tracking.state import StopStatus, TripRef, VehicleState
+
+
+# A bus first seen standing still is likelier waiting at a terminal for its
+# trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
+STANDING_MID_ROUTE_COST_S = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingParams:
+    zone_m: float = 25.0  # a bus this close to a stop is at it
+    on_route_m: float = 60.0  # farther from the trip's shape is off route
+    off_route_fixes: int = 3  # consecutive off-route fixes before it is flagged
+    lost_fixes: int = 8  # ... and before the trip is given up
+    match_m: float = 40.0  # how close to a shape a bus must be to be matched to it
+    match_early_s: float = 600.0
+    match_late_s: float = 2400.0
+    area_margin_m: float = 5000.0  # beyond the network's stops by more: outside
+    filters: FilterParams = FilterParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    vehicle_id: str
+    outcome: Outcome
+    state: VehicleState | None
+    events: tuple[StopEvent, ...] = ()
+
+
+@dataclass
+class _Run:
+    vehicle_id: str
+    trip: Trip
+    pattern: Pattern
+    shape: PreparedShape
+    service_date: date
+    origin: float  # Unix time of the service day's GTFS origin
+    detector: StopDetector
+    started: bool  # the bus has left (or been seen past) the first stop
+    tentative: bool  # guessed from position alone: confirm at departure
+    furthest: float = -math.inf
+    off: int = 0
+    backwards: int = 0
+
+
+@dataclass
+class _Vehicle:
+    vehicle_id: str
+    last_t: float | None = None
+    last_xy: tuple[float, float] = (0.0, 0.0)
+    last_speed: float | None = None
+    previous: tuple[float, float, float] | None = None  # (t, x, y) of the fix before the last
+    jumped: list[tuple[float, float, float]] = field(default_factory=list)
+    run: _Run | None = None
+    block: tuple[str, ...] = ()
+    state: VehicleState | None = None
+
+
+class Tracker:
+    def __init__(
+        self,
+        network: Network,
+        params: TrackingParams = TrackingParams(),
+        assignments: Mapping[tuple[date, str], str] | None = None,
+    ) -> None:
+        self._network = network
+        self._params = params
+        self._assignments = dict(assignments or {})
+        self._frame = frame_for(network)
+        self._shapes = prepare_shapes(network, self._frame)
+        self._grid = PatternGrid(network.patterns, self._shapes)
+        self._trips_by_pattern = trips_by_pattern(network)
+        self._zone = ZoneInfo(network.timezone)
+        xys = [self._frame.xy(s.lat, s.lon) for s in network.stops.values()] or [(0.0, 0.0)]
+        margin = params.area_margin_m
+        self._area = (min(p[0] for p in xys) - margin, max(p[0] for p in xys) + margin,
+                      min(p[1] for p in xys) - margin, max(p[1] for p in xys) + margin)
+        self._vehicles: dict[str, _Vehicle] = {}
+        self._claims: dict[tuple[date, str], str] = {}
+        self._services: dict[date, frozenset[str]] = {}
+        self.counts: Counter[Outcome] = Counter()
+
+    # -- reading -----------------------------------------------------------
+
+    def list_states(self) -> list[VehicleState]:
+        return [v.state for v in self._vehicles.values() if v.state is not None]
+
+    # -- the per-report path -------------------------------------------------
+
+    def observe(self, report: VehicleReport) -> Observation:
+        outcome = check_report(report, self._params.filters)
+        x, y = self._frame.xy(report.lat, report.lon)
+        if outcome is None and not self._in_area(x, y):
+            outcome = Outcome.OUTSIDE_AREA
+        vehicle = self._vehicles.get(report.vehicle_id)
+        if outcome is None and vehicle is not None and vehicle.last_t is not None:
+            outcome = self._check_history(vehicle, report, x, y)
+        if outcome is not None:
+            self.counts[outcome] += 1
+            return Observation(report.vehicle_id, outcome, None)
+        if vehicle is None:
+            vehicle = self._vehicles[report.vehicle_id] = _Vehicle(report.vehicle_id)
+        self.counts[Outcome.ACCEPTED] += 1
+        speed = report.speed_mps
+        if speed is None and vehicle.last_t is not None and report.timestamp > vehicle.last_t:
+            moved = math.dist(vehicle.last_xy, (x, y))
+            speed = moved / (report.timestamp - vehicle.last_t)
+        if vehicle.last_t is not None:
+            vehicle.previous = (vehicle.last_t, *vehicle.last_xy)
+        elapsed = report.timestamp - vehicle.last_t if vehicle.last_t is not None else 0.0
+        vehicle.last_t, vehicle.last_xy, vehicle.last_speed = report.timestamp, (x, y), speed
+        vehicle.jumped.clear()
+        events = self._advance(vehicle, report.timestamp, x, y, speed, elapsed)
+        vehicle.state = self._state(vehicle, report)
+        return Observation(report.vehicle_id, Outcome.ACCEPTED, vehicle.state, tuple(events))
+
+    def _in_area(self, x: float, y: float) -> bool:
+        x0, x1, y0, y1 = self._area
+        return x0 <= x <= x1 and y0 <= y <= y1
+
+    def _check_history(self, vehicle: _Vehicle, report: VehicleReport, x: float, y: float) -> Outcome | None:
+        assert vehicle.last_t is not None
+        if report.timestamp == vehicle.last_t:
+            return Outcome.DUPLICATE
+        if report.timestamp < vehicle.last_t:
+            return Outcome.OUT_OF_ORDER
+        dt = report.timestamp - vehicle.last_t
+        if not is_jump(math.dist(vehicle.last_xy, (x, y)), dt, self._params.filters):
+            return None
+        # Two fixes in a row that agree with each other, and not with the old
+        # position, mean the old position was the wrong one: follow them.
+        if vehicle.jumped:
+            t0, x0, y0 = vehicle.jumped[-1]
+            if not is_jump(math.dist((x0, y0), (x, y)), report.timestamp - t0, self._params.filters):
+                return None
+        vehicle.jumped.append((report.timestamp, x, y))
+        return Outcome.JUMP
+
+    def _advance(self, vehicle: _Vehicle, t: float, x: float, y: float, speed: float | None,
+                 elapsed: float) -> list[StopEvent]:
+        if vehicle.run is None:
+            vehicle.run = self._match(vehicle, t, x, y)
+            if vehicle.run is None:
+                return []
+        run = vehicle.run
+        events = self._follow(run, t, x, y, speed, elapsed)
+        if run.detector.reached_end or run.backwards >= 2:
+            self._next_run(vehicle, t)
+            if vehicle.run is not None and vehicle.run is not run:
+                events += self._follow(vehicle.run, t, x, y, speed, elapsed)
+        elif run.off >= self._params.lost_fixes:
+            self._release(vehicle)
+        return events
+
+    def _follow(self, run: _Run, t: float, x: float, y: float, speed: float | None,
+                elapsed: float) -> list[StopEvent]:
+        zone = self._params.zone_m
+        first = run.pattern.stop_dists[0]
+        if not run.started:
+            # Waiting for the trip: only the start of the shape counts, as far
+            # as a bus can have gone since it was last seen, so a deadhead
+            # crossing the route elsewhere is not taken for the trip.
+            lo, hi = -math.inf, first + zone + 200.0 + 15.0 * elapsed
+        elif run.furthest == -math.inf:
+            lo, hi = -math.inf, math.inf
+        else:
+            lo, hi = run.furthest - 150.0, run.furthest + 200.0 + 35.0 * elapsed
+        projection = run.shape.project(x, y, lo, hi)
+        if projection.offset > self._params.on_route_m:
+            run.off += 1
+            return []
+        run.off = 0
+        along = projection.along
+        if run.started and along < run.furthest - 60.0 and (speed or 0.0) > 2.0:
+            run.backwards += 1  # moving against the trip: it is over, or it is not this trip
+        else:
+            run.backwards = 0
+        run.furthest = max(run.furthest, along)
+        passages = run.detector.feed(Fix(t, along, speed))
+        if not run.started and run.detector.next_index > 0:
+            run.started = True
+            if run.tentative and passages and passages[0].index == 0 and passages[0].departure:
+                self._confirm(run, passages[0].departure)
+        return [self._event(run, p) for p in passages]
+
+    def _event(self, run: _Run, passage: Passage) -> StopEvent:
+        return StopEvent(
+            service_date=run.service_date,
+            trip_id=run.trip.trip_id,
+            stop_sequence=run.pattern.sequence_at(passage.index),
+            stop_id=run.pattern.stop_ids[passage.index],
+            vehicle_id=run.vehicle_id,
+            arrival=passage.arrival,
+            departure=passage.departure,
+        )
+
+    # -- which trip --------------------------------------------------------
+
+    def _service_days(self, t: float) -> list[tuple[date, float, frozenset[str]]]:
+        local = datetime.fromtimestamp(t, self._zone).date()
+        days = []
+        for day in (local - timedelta(days=1), local):
+            if day not in self._services:
+                self._services[day] = active_service_ids(self._network, day)
+            days.append((day, service_day_origin(day, self._network.timezone).timestamp(),
+                         self._services[day]))
+        return days
+
+    def _match(self, vehicle: _Vehicle, t: float, x: float, y: float) -> _Run | None:
+        days = self._service_days(t)
+        assigned = self._assigned_block(vehicle.vehicle_id, days)
+        best: tuple[float, Candidate] | None = None
+        standing = (vehicle.last_speed or 0.0) < 1.0
+        for pattern_id in self._grid.near(x, y):
+            pattern = self._network.patterns[pattern_id]
+            shape = self._shapes[pattern.shape_id]
+            projection = shape.project(x, y)
+            if projection.offset > self._params.match_m:
+                continue
+            if not self._heading_along(vehicle, shape, projection.along, t):
+                continue
+            at_start = projection.along <= pattern.stop_dists[0] + self._params.zone_m
+            if projection.along >= pattern.stop_dists[-1] - self._params.zone_m:
+                continue  # at a trip's end the bus waits for its next trip, whatever it is
+            trips = self._trips_by_pattern.get(pattern_id, [])
+            if assigned is not None:
+                trips = [tr for tr in trips if tr.block_id == assigned[1]]
+            for candidate in list_candidates(trips, pattern, projection.along, t, days,
+                                             self._params.match_early_s, self._params.match_late_s):
+                key = (candidate.service_date, candidate.trip.trip_id)
+                if self._claims.get(key, vehicle.vehicle_id) != vehicle.vehicle_id:
+                    continue
+                cost = _lateness_cost(candidate.deviation_s)
+                if at_start:
+                    # At a terminal a bus waits for its trip: the next departure
+                    # fits best, one that should already have left less well.
+                    wait = self._origin(candidate) + candidate.trip.start - t
+                    cost = wait if wait >= 0 else -3.0 * wait
+                elif standing:
+                    cost += STANDING_MID_ROUTE_COST_S
+                if best is None or cost < best[0]:
+                    best = (cost, candidate)
+        if best is None:
+            return None
+        candidate = best[1]
+        first_stop = self._network.patterns[candidate.trip.pattern_id].stop_dists[0]
+        return self._start_run(vehicle, candidate.trip, candidate.service_date,
+                               started=candidate.along > first_stop + self._params.zone_m,
+                               tentative=assigned is None)
+
+    def _heading_along(self, vehicle: _Vehicle, shape: PreparedShape, along: float, t: float) -> bool:
+        """A moving bus is on a pattern only if it moves the pattern's way:
+        one fix alone cannot tell the two directions of a street apart."""
+        if vehicle.previous is None:
+            return True
+        t0, x0, y0 = vehicle.previous
+        moved = math.dist((x0, y0), vehicle.last_xy)
+        if t - t0 > 120.0 or moved < 20.0:
+            return True  # standing, or too long ago to say
+        before = shape.project(x0, y0, along - moved - 200.0, along + 50.0)
+        return before.offset <= self._params.on_route_m and before.along < along
+
+    def _origin(self, candidate: Candidate) -> float:
+        return service_day_origin(candidate.service_date, self._network.timezone).timestamp()
+
+    def _assigned_block(self, vehicle_id: str, days: list[tuple[date, float, frozenset[str]]]) -> tuple[date, str] | None:
+        for day, _, _ in reversed(days):
+            block = self._assignments.get((day, vehicle_id))
+            if block is not None:
+                return day, block
+        return None
+
+    def _start_run(self, vehicle: _Vehicle, trip: Trip, service_date: date, *, started: bool,
+                   tentative: bool) -> _Run:
+        pattern = self._network.patterns[trip.pattern_id]
+        self._release(vehicle)
+        self._claims[(service_date, trip.trip_id)] = vehicle.vehicle_id
+        vehicle.block = self._network.trips_by_block.get(trip.block_id or "", (trip.trip_id,))
+        run = _Run(
+            vehicle_id=vehicle.vehicle_id, trip=trip, pattern=pattern, shape=self._shapes[pattern.shape_id],
+            service_date=service_date,
+            origin=service_day_origin(service_date, self._network.timezone).timestamp(),
+            detector=StopDetector(pattern.stop_dists, self._params.zone_m),
+            started=started, tentative=tentative,
+        )
+        vehicle.run = run
+        return run
+
+    def _release(self, vehicle: _Vehicle) -> None:
+        run = vehicle.run
+        if run is not None:
+            key = (run.service_date, run.trip.trip_id)
+            if self._claims.get(key) == vehicle.vehicle_id:
+                del self._claims[key]
+        vehicle.run = None
+
+    def _next_run(self, vehicle: _Vehicle, t: float) -> None:
+        run = vehicle.run
+        assert run is not None
+        block = vehicle.block
+        position = block.index(run.trip.trip_id) if run.trip.trip_id in block else -1
+        if 0 <= position < len(block) - 1:
+            following = self._network.trips[block[position + 1]]
+            self._start_run(vehicle, following, run.service_date, started=False, tentative=False)
+        else:
+            self._release(vehicle)
+
+    def _confirm(self, run: _Run, departure: float) -> None:
+        """A bus guessed onto a trip at a terminal has left: the trip whose
+        scheduled departure is nearest (lateness being likelier than
+        earliness) among the unclaimed trips of this pattern is its trip."""
+        best = (_lateness_cost(departure - (run.origin + run.trip.start)), run.trip)
+        for trip in self._trips_by_pattern.get(run.pattern.pattern_id, []):
+            if trip.service_id not in self._services.get(run.service_date, frozenset()):
+                continue
+            holder = self._claims.get((run.service_date, trip.trip_id))
+            if holder is not None and holder != run.vehicle_id:
+                continue
+            cost = _lateness_cost(departure - (run.origin + trip.start))
+            if cost < best[0]:
+                best = (cost, trip)
+        chosen = best[1]
+        if chosen is not run.trip:
+            del self._claims[(run.service_date, run.trip.trip_id)]
+            self._claims[(run.service_date, chosen.trip_id)] = run.vehicle_id
+            run.trip = chosen
+            self._vehicles[run.vehicle_id].block = self._network.trips_by_block.get(
+                chosen.block_id or "", (chosen.trip_id,))
+        run.tentative = False
+
+    # -- what readers see --------------------------------------------------
+
+    def _state(self, vehicle: _Vehicle, report: VehicleReport) -> VehicleState:
+        run = vehicle.run
+        if run is None:
+            return VehicleState(report.vehicle_id, report.timestamp, report.lat, report.lon,
+                                report.speed_mps, report.bearing, None, None, None, None, None,
+                                None, None)
+        index = min(run.detector.next_index, len(run.pattern.stop_ids) - 1)
+        status = StopStatus.STOPPED_AT if run.detector.at_stop else StopStatus.IN_TRANSIT_TO
+        along = run.furthest if run.furthest > -math.inf else None
+        delay = None
+        if along is not None and run.started:
+            delay = report.timestamp - (run.origin + scheduled_time_at(run.trip, run.pattern, along))
+        return VehicleState(
+            vehicle_id=report.vehicle_id, timestamp=report.timestamp, lat=report.lat, lon=report.lon,
+            speed_mps=report.speed_mps, bearing=report.bearing,
+            trip=TripRef(run.trip.trip_id, run.trip.route_id, run.trip.direction_id,
+                         run.service_date, run.trip.start, run.trip.block_id),
+            stop_index=index, stop_sequence=run.pattern.sequence_at(index),
+            stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
+            delay_s=delay, off_route=run.off >= self._params.off_route_fixes,
+        )
+
+
+def _lateness_cost(deviation_s: float) -> float:
+    """Buses run late far more often than early: early costs three times more."""
+    return deviation_s if deviation_s >= 0 else -3.0 * deviation_s
