@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -27,15 +27,18 @@ from transit.api.app import ServiceContext, init_app
 from transit.config import Config
 from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
 from transit.ingest import Ingest
-from transit.live.fleet import LiveFleet
+from transit.live.tracking import LiveTracking
 from transit.model.network import Network
+from transit.records import StopEvent
 from transit.progress import progress_bar, steps
 from transit.store import schedules
-from transit.store.batching import BatchWriter
+from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
 from transit.store.migrate import apply_migrations
 from transit.store.reports import insert_reports
+from transit.store.stop_events import upsert_stop_events
 from transit.store.taps import insert_taps
+from transit.tracking.tracker import Tracker
 from transit.versions import import_feed, load_live_schedule
 
 _log = logging.getLogger(__name__)
@@ -148,23 +151,29 @@ async def run_service(
         if demo:
             await ensure_demo_schedule(pool, config, console)
         with steps(console, "loading the live schedule") as note:
-            live = await load_live_schedule(pool, note)
-        network = live.network
+            live_schedule = await load_live_schedule(pool, note)
+        network = live_schedule.network
         clock: Callable[[], float] = time.time
         if demo:
             begin = demo_start(day, start, datetime.now(ZoneInfo(SERVICE_TZ)))
             clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
-        fleet = LiveFleet(clock)
+        events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
+        live = LiveTracking(Tracker(network), clock, events.put_nowait)
         async with (
             BatchWriter(partial(insert_reports, pool), name="reports") as report_writer,
             BatchWriter(partial(insert_taps, pool), name="taps") as tap_writer,
+            BatchWriter(partial(upsert_stop_events, pool), name="stop_events") as event_writer,
         ):
-            ingest = Ingest(report_writer, tap_writer, fleet, config.pseudonym_key.encode())
-            context = ServiceContext(network, live.version_id, fleet,
+            ingest = Ingest(report_writer, tap_writer, live, config.pseudonym_key.encode())
+            context = ServiceContext(network, live_schedule.version_id, live,
                                      partial(pool.fetchval, "SELECT 1"), clock)
-            tasks = [asyncio.create_task(fleet.run()), asyncio.create_task(ingest.run())]
+            tasks = [
+                asyncio.create_task(live.run()),
+                asyncio.create_task(ingest.run()),
+                asyncio.create_task(_store_events(events, event_writer)),
+            ]
             if demo:
-                demand = await demo_demand(pool, live.version_id)
+                demand = await demo_demand(pool, live_schedule.version_id)
                 tasks.append(asyncio.create_task(
                     run_simulation(network, demand, ingest, clock, config, console)))  # type: ignore[arg-type]
             runner = web.AppRunner(init_app(context), access_log=None)
@@ -192,13 +201,25 @@ async def demo_demand(pool: asyncpg.Pool, version_id: int) -> object:
     return stop_demand(tables)
 
 
-def _status_line(context: ServiceContext, ingest: Ingest) -> str:
-    from transit.live.positions import list_live
+async def _store_events(events: asyncio.Queue[Sequence[StopEvent]], writer: BatchWriter[StopEvent]) -> None:
+    """Stop events are derived from stored reports, so they are written behind
+    the live state rather than before it."""
+    while True:
+        batch = list(await events.get())
+        while not events.empty():
+            batch.extend(events.get_nowait())
+        try:
+            await writer.write(batch)
+        except FlushFailed:
+            _log.exception("stop_events_not_stored count=%d", len(batch))
 
+
+def _status_line(context: ServiceContext, ingest: Ingest) -> str:
     now = context.clock()
     local = datetime.fromtimestamp(now, ZoneInfo(context.network.timezone))
-    live = list_live(context.fleet.snapshot, now, 300.0)
-    return (f"{local:%Y-%m-%d %H:%M:%S}  buses live {len(live)}  "
+    live = context.live.snapshot.list_live(now, 300.0)
+    on_trip = sum(1 for v in live if v.trip is not None)
+    return (f"{local:%Y-%m-%d %H:%M:%S}  buses live {len(live)} ({on_trip} on a trip)  "
             f"reports stored {ingest.stored_reports:,}  taps stored {ingest.stored_taps:,}")
 
 

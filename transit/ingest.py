@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
-from transit.live.fleet import LiveFleet
+from transit.live.tracking import LiveTracking
 from transit.privacy import pseudonymise
 from transit.records import PaymentMedium, Tap, VehicleReport
 from transit.store.batching import BatchWriter
@@ -42,12 +42,12 @@ class Ingest:
         self,
         reports: BatchWriter[VehicleReport],
         taps: BatchWriter[Tap],
-        fleet: LiveFleet,
+        live: LiveTracking,
         pseudonym_key: bytes,
     ) -> None:
         self._reports = reports
         self._taps = taps
-        self._fleet = fleet
+        self._live = live
         self._key = pseudonym_key
         self._queue: asyncio.Queue[VehicleReport | RawTap] = asyncio.Queue()
         self.stored_reports = 0
@@ -61,7 +61,7 @@ class Ingest:
         """Returns once ``reports`` are durable; then they go live."""
         await self._reports.write(reports)
         self.stored_reports += len(reports)
-        self._fleet.submit(reports)
+        self._live.submit(reports)
 
     async def submit_taps(self, raw: Sequence[RawTap]) -> None:
         taps = [to_tap(t, self._key) for t in raw]

@@ -16,12 +16,13 @@ from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.app import ServiceContext, init_app
 from transit.gtfs.feed import load_feed
 from transit.ingest import Ingest
-from transit.live.fleet import LiveFleet
+from transit.live.tracking import LiveTracking
 from transit.model.service_days import to_unix
 from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.reports import insert_reports, list_reports
 from transit.store.taps import insert_taps
+from transit.tracking.tracker import Tracker
 
 MORNING = to_unix(date(2026, 3, 2), 7 * 3600 + 300, "Asia/Shanghai")
 
@@ -38,7 +39,7 @@ class Clock:
 class Service:
     client: TestClient
     ingest: Ingest
-    fleet: LiveFleet
+    fleet: LiveTracking
     clock: Clock
 
 
@@ -46,7 +47,7 @@ class Service:
 async def service(clean_pool: asyncpg.Pool) -> AsyncIterator[Service]:
     network = load_feed(zip_feed(TINY_FEED), "tiny.zip").network
     clock = Clock(MORNING)
-    fleet = LiveFleet(clock)
+    fleet = LiveTracking(Tracker(network), clock)
     async with (
         BatchWriter(partial(insert_reports, clean_pool), name="reports") as reports,
         BatchWriter(partial(insert_taps, clean_pool), name="taps") as taps,

@@ -14,13 +14,16 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.push import MAX_BODY_BYTES, MAX_ITEMS, add_push_routes
+from transit.gtfs.feed import load_feed
 from transit.ingest import Ingest
-from transit.live.fleet import LiveFleet
+from transit.live.tracking import LiveTracking
 from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.reports import insert_reports, list_reports
 from transit.store.taps import insert_taps
+from transit.tracking.tracker import Tracker
 
 NOW = 1_772_406_300.0  # 2026-03-02 07:05 in Tongchuan
 URL = "/api/push/reports"
@@ -165,7 +168,7 @@ async def test_sink_failure_is_a_503_and_nothing_is_acknowledged(pushed: Pushed)
 
 async def test_the_200_comes_after_the_commit(clean_pool: asyncpg.Pool) -> None:
     """The real durable path: Ingest over a BatchWriter into PostgreSQL."""
-    fleet = LiveFleet(lambda: NOW)
+    fleet = LiveTracking(Tracker(load_feed(zip_feed(TINY_FEED), "tiny.zip").network), lambda: NOW)
     async with (
         BatchWriter(partial(insert_reports, clean_pool), name="reports") as reports,
         BatchWriter(partial(insert_taps, clean_pool), name="taps") as taps,

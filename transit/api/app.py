@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from aiohttp import web
 
-from transit.live.fleet import LiveFleet
-from transit.live.positions import list_live
+from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 
 LIVE_MAX_AGE_S = 300.0
@@ -25,7 +24,7 @@ LIVE_MAX_AGE_S = 300.0
 class ServiceContext:
     network: Network
     schedule_version: int
-    fleet: LiveFleet
+    live: LiveTracking
     database_ping: Callable[[], Awaitable[object]]  # raises when the database is down
     clock: Callable[[], float]
 
@@ -53,16 +52,15 @@ async def health(request: web.Request) -> web.Response:
     except Exception as exc:  # noqa: BLE001 - any failure is what health reports
         database = f"unavailable: {type(exc).__name__}: {exc}"
     now = context.clock()
-    snapshot = context.fleet.snapshot
+    snapshot = context.live.snapshot
     return json_response(
         {
             "status": "ok" if database == "ok" else "degraded",
             "database": database,
             "schedule_version": context.schedule_version,
             "clock": datetime.fromtimestamp(now, ZoneInfo(context.network.timezone)).isoformat(),
-            "vehicles_live": len(list_live(snapshot, now, LIVE_MAX_AGE_S)),
-            "reports_applied": snapshot.accepted,
-            "reports_superseded": snapshot.superseded,
+            "vehicles_live": len(snapshot.list_live(now, LIVE_MAX_AGE_S)),
+            "reports": dict(snapshot.outcomes),
         },
         status=200 if database == "ok" else 503,
     )
@@ -140,8 +138,14 @@ async def list_vehicles(request: web.Request) -> web.Response:
             "bearing": v.bearing,
             "timestamp": v.timestamp,
             "age_s": round(now - v.timestamp, 1),
+            "trip_id": v.trip.trip_id if v.trip else None,
+            "route_id": v.trip.route_id if v.trip else None,
+            "stop_id": v.stop_id,
+            "status": v.status.name if v.status else None,
+            "delay_s": None if v.delay_s is None else round(v.delay_s),
+            "off_route": v.off_route,
         }
-        for v in list_live(context.fleet.snapshot, now, LIVE_MAX_AGE_S)
+        for v in context.live.snapshot.list_live(now, LIVE_MAX_AGE_S)
     ]
     return json_response({"at": now, "vehicles": vehicles})
 
