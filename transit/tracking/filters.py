@@ -17,6 +17,7 @@ class Outcome(enum.Enum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"  # same vehicle, same fix time as one already used
     OUT_OF_ORDER = "out_of_order"  # older than the newest fix already used
+    LATE_USED = "late_used"  # older, but it corrected the passages of a trip
     TOO_LATE = "too_late"  # received long after the fix: history, not live state
     FUTURE = "future"  # fix time ahead of the receiving clock
     ZERO_POSITION = "zero_position"  # (0, 0): a terminal without a GPS lock

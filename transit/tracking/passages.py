@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MOVING_MPS = 1.0  # below this a bus is standing; its speed says nothing of arrival
+# A standing bus's fix can stray tens of metres (and a layover at a terminal
+# lasts long enough to see it happen): beyond the stop's zone, it has only left
+# when it moves, or is this far past the stop.
+CLEAR_M = 80.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +41,13 @@ class Passage:
 class StopDetector:
     """Turns one trip's fixes, in time order, into passages, stop by stop."""
 
-    def __init__(self, stop_dists: Sequence[float], zone_m: float) -> None:
+    def __init__(self, stop_dists: Sequence[float], zone_m: float, *, from_start: bool = False) -> None:
+        """``from_start``: the bus is known to begin the trip at its first stop
+        (it was waiting for it), so a first sight beyond that stop means it has
+        left it unseen, not that the stop is unknown."""
         self._stops = stop_dists
         self._zone = zone_m
+        self._from_start = from_start
         self._next = 0
         self._arrival: float | None = None  # at stop ``_next``, once its zone is reached
         self._anchor: Fix | None = None  # where the last estimate may start from
@@ -58,7 +66,12 @@ class StopDetector:
         stops, zone, last = self._stops, self._zone, len(self._stops) - 1
         passed: list[Passage] = []
         anchor = self._anchor
-        if anchor is None:
+        if anchor is None and self._from_start and fix.d > stops[0] + zone:
+            departure = fix.t - (fix.d - stops[0]) / fix.v if _moving(fix) else fix.t
+            passed.append(Passage(0, None, departure))
+            anchor = Fix(departure, stops[0], fix.v)
+            self._next = 1
+        elif anchor is None:
             # First sight of the bus on this trip: stops already behind it are
             # unknown, not invented; a stop whose zone it is in starts now.
             while self._next <= last and fix.d > stops[self._next] + zone:
@@ -75,8 +88,8 @@ class StopDetector:
                 passed.append(Passage(last, self._arrival, None))
                 self.reached_end = True
                 break
-            if fix.d <= s + zone:
-                break  # standing at, or just at, the stop
+            if fix.d <= s + zone or (fix.d <= s + CLEAR_M and not _moving(fix)):
+                break  # standing at, or just at, the stop (a stray fix is not a departure)
             departure = _depart(anchor, fix, s, self._arrival)
             arrival = None if self._next == 0 else self._arrival
             passed.append(Passage(self._next, arrival, departure))
@@ -85,6 +98,10 @@ class StopDetector:
             self._next += 1
         self._anchor = fix
         return passed
+
+
+def _moving(fix: Fix) -> bool:
+    return fix.v is not None and fix.v >= MOVING_MPS
 
 
 def _linear(a: Fix, b: Fix, s: float) -> float:

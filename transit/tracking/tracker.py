@@ -10,6 +10,7 @@ what comes next, so layovers, terminals and missed reports do not lose it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class TrackingParams:
     lost_fixes: int = 8  # ... and before the trip is given up
     match_m: float = 40.0  # how close to a shape a bus must be to be matched to it
     match_early_s: float = 600.0
+    terminal_wait_s: float = 2400.0
     match_late_s: float = 2400.0
     area_margin_m: float = 5000.0  # beyond the network's stops by more: outside
     filters: FilterParams = FilterParams()
@@ -68,10 +70,14 @@ class _Run:
     origin: float  # Unix time of the service day's GTFS origin
     detector: StopDetector
     started: bool  # the bus has left (or been seen past) the first stop
+    from_start: bool  # it was waiting for the trip: the first stop is surely served
     tentative: bool  # guessed from position alone: confirm at departure
     furthest: float = -math.inf
     off: int = 0
     backwards: int = 0
+    last_along: float | None = None  # of the last fix on the shape, fed or not
+    fixes: list[Fix] = field(default_factory=list)  # what the detector was fed, in time order
+    emitted: dict[int, Passage] = field(default_factory=dict)  # by stop index
 
 
 @dataclass
@@ -83,6 +89,7 @@ class _Vehicle:
     previous: tuple[float, float, float] | None = None  # (t, x, y) of the fix before the last
     jumped: list[tuple[float, float, float]] = field(default_factory=list)
     run: _Run | None = None
+    finished: _Run | None = None  # the trip before, which a late report may still correct
     block: tuple[str, ...] = ()
     state: VehicleState | None = None
 
@@ -126,6 +133,11 @@ class Tracker:
         vehicle = self._vehicles.get(report.vehicle_id)
         if outcome is None and vehicle is not None and vehicle.last_t is not None:
             outcome = self._check_history(vehicle, report, x, y)
+        if outcome is Outcome.OUT_OF_ORDER and vehicle is not None:
+            corrected = self._correct(vehicle, report, x, y)
+            if corrected is not None:
+                self.counts[Outcome.LATE_USED] += 1
+                return Observation(report.vehicle_id, Outcome.LATE_USED, vehicle.state, corrected)
         if outcome is not None:
             self.counts[outcome] += 1
             return Observation(report.vehicle_id, outcome, None)
@@ -202,12 +214,22 @@ class Tracker:
             return []
         run.off = 0
         along = projection.along
+        previous, run.last_along = run.last_along, along
+        if not run.started and not run.fixes and along > first + zone:
+            # Not yet at the first stop (standing short of it, or deadheading
+            # to it): the trip begins there, unless the bus is already
+            # running along the trip, away from it.
+            if previous is None or along < previous + 10.0 or (speed or 0.0) < 1.0:
+                return []
         if run.started and along < run.furthest - 60.0 and (speed or 0.0) > 2.0:
             run.backwards += 1  # moving against the trip: it is over, or it is not this trip
         else:
             run.backwards = 0
         run.furthest = max(run.furthest, along)
-        passages = run.detector.feed(Fix(t, along, speed))
+        fix = Fix(t, along, speed)
+        run.fixes.append(fix)
+        passages = run.detector.feed(fix)
+        run.emitted.update((p.index, p) for p in passages)
         if not run.started and run.detector.next_index > 0:
             run.started = True
             if run.tentative and passages and passages[0].index == 0 and passages[0].departure:
@@ -224,6 +246,32 @@ class Tracker:
             arrival=passage.arrival,
             departure=passage.departure,
         )
+
+    def _correct(self, vehicle: _Vehicle, report: VehicleReport, x: float, y: float) -> tuple[StopEvent, ...] | None:
+        """A report older than the newest fix, falling inside a trip the bus is
+        running or has just run: put it in its place and re-derive that trip's
+        passages; the ones that change are sent again as corrections."""
+        for run in (vehicle.run, vehicle.finished):
+            if run is None or len(run.fixes) < 2 or not run.fixes[0].t < report.timestamp < run.fixes[-1].t:
+                continue
+            times = [f.t for f in run.fixes]
+            position = bisect_left(times, report.timestamp)
+            if times[position] == report.timestamp:
+                return None
+            before, after = run.fixes[position - 1], run.fixes[position]
+            projection = run.shape.project(x, y, before.d - 60.0, after.d + 60.0)
+            if projection.offset > self._params.on_route_m:
+                return None
+            run.fixes.insert(position, Fix(report.timestamp, projection.along, report.speed_mps))
+            detector = StopDetector(run.pattern.stop_dists, self._params.zone_m,
+                                    from_start=run.from_start)
+            passages = [p for f in run.fixes for p in detector.feed(f)]
+            if run is vehicle.run:
+                run.detector = detector
+            changed = [p for p in passages if run.emitted.get(p.index) != p]
+            run.emitted.update((p.index, p) for p in changed)
+            return tuple(self._event(run, p) for p in changed)
+        return None
 
     # -- which trip --------------------------------------------------------
 
@@ -256,8 +304,10 @@ class Tracker:
             trips = self._trips_by_pattern.get(pattern_id, [])
             if assigned is not None:
                 trips = [tr for tr in trips if tr.block_id == assigned[1]]
+            # A bus may wait long at a terminal; mid-route it is rarely early.
+            early = self._params.terminal_wait_s if at_start else self._params.match_early_s
             for candidate in list_candidates(trips, pattern, projection.along, t, days,
-                                             self._params.match_early_s, self._params.match_late_s):
+                                             early, self._params.match_late_s):
                 key = (candidate.service_date, candidate.trip.trip_id)
                 if self._claims.get(key, vehicle.vehicle_id) != vehicle.vehicle_id:
                     continue
@@ -311,8 +361,8 @@ class Tracker:
             vehicle_id=vehicle.vehicle_id, trip=trip, pattern=pattern, shape=self._shapes[pattern.shape_id],
             service_date=service_date,
             origin=service_day_origin(service_date, self._network.timezone).timestamp(),
-            detector=StopDetector(pattern.stop_dists, self._params.zone_m),
-            started=started, tentative=tentative,
+            detector=StopDetector(pattern.stop_dists, self._params.zone_m, from_start=not started),
+            started=started, from_start=not started, tentative=tentative,
         )
         vehicle.run = run
         return run
@@ -328,6 +378,7 @@ class Tracker:
     def _next_run(self, vehicle: _Vehicle, t: float) -> None:
         run = vehicle.run
         assert run is not None
+        vehicle.finished = run
         block = vehicle.block
         position = block.index(run.trip.trip_id) if run.trip.trip_id in block else -1
         if 0 <= position < len(block) - 1:
