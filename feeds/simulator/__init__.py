@@ -9,12 +9,12 @@ from feeds.simulator.day import (
     FleetTooSmall, SimulatedDay, SimulationStats, Vehicle, default_fleet, simulate_day,
 )
 from feeds.simulator.demand import StopDemand
-from feeds.simulator.params import SimulationParams
+from feeds.simulator.params import Incident, SimulationParams
 from feeds.simulator.running import StopPassage
 from feeds.simulator.taps import Journey, RawTap
 
 __all__ = [
-    "FleetTooSmall", "Journey", "RawTap", "SimulatedDay", "SimulationParams",
+    "FleetTooSmall", "Incident", "Journey", "RawTap", "SimulatedDay", "SimulationParams",
     "SimulationStats", "StopDemand", "StopPassage", "Vehicle", "default_fleet",
     "simulate_day",
 ]

@@ -10,6 +10,18 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Incident:
+    """A slowdown on some streets for a while (a crash, road works): running
+    times into any of ``stop_ids`` are multiplied by ``factor`` between the
+    hours, whatever the line."""
+
+    stop_ids: frozenset[str]
+    start_hour: float
+    end_hour: float
+    factor: float
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationParams:
     # --- running -------------------------------------------------------------
     # Share of a trip's scheduled duration the timetable allows for dwells; the
@@ -30,6 +42,7 @@ class SimulationParams:
     # at most catch_up_max (so delays recover instead of growing all day).
     catch_up_scale_s: float = 600.0
     catch_up_max: float = 0.25
+    incidents: tuple[Incident, ...] = ()
     trip_factor_sigma: float = 0.08  # lognormal sigma of a per-trip running factor
     segment_sigma: float = 0.15  # lognormal sigma of per-segment noise
     min_layover_s: float = 180.0  # at the terminal between two trips of a block

@@ -86,6 +86,15 @@ def congestion_factor(hour: float, params: SimulationParams) -> float:
     return 1.0
 
 
+def incident_factor(stop_id: str, hour: float, params: SimulationParams) -> float:
+    """Running-time factor of incidents on the way into ``stop_id`` at ``hour``."""
+    factor = 1.0
+    for incident in params.incidents:
+        if incident.start_hour <= hour < incident.end_hour and stop_id in incident.stop_ids:
+            factor *= incident.factor
+    return factor
+
+
 def free_speed(trip: Trip, pattern: Pattern, params: SimulationParams) -> float:
     """Metres per second the timetable implies once its dwell allowance is removed."""
     length = pattern.stop_dists[-1] - pattern.stop_dists[0]
@@ -182,6 +191,7 @@ def _run_trip(
             late = departures[i - 1] - (origin + trip.departures[i - 1])
             hurry = 1.0 - min(params.catch_up_max, max(late, 0.0) / params.catch_up_scale_s)
             running *= congestion_factor(hour, params) * trip_factor * segment_noise[i] * hurry
+            running *= incident_factor(pattern.stop_ids[i], hour, params)
             # No overtaking between stops: a bus catching up its leader queues
             # behind it, which keeps the order riders see consistent.
             arrival = departures[i - 1] + running

@@ -161,3 +161,26 @@ def test_a_day_of_two_hundred_buses_simulates_well_under_a_minute():
     elapsed = time.perf_counter() - started
     assert big.stats.vehicles > 200 and big.stats.reports > 500_000
     assert elapsed < 30
+
+
+def test_an_incident_slows_the_streets_it_covers_only() -> None:
+    from feeds.simulator import Incident, SimulationParams, simulate_day
+    from tests.simulator.helpers import WEEKDAY, make_network
+
+    network = make_network(lines=2, stops_per_line=8)
+    slowed = frozenset(s for s in network.stops if s.startswith("L1-0-"))
+    incident = Incident(slowed, 6.0, 22.0, 2.0)
+    normal = simulate_day(network, WEEKDAY, seed=5)
+    blocked = simulate_day(network, WEEKDAY, seed=5,
+                           params=SimulationParams(incidents=(incident,)))
+
+    def mean_duration(day, route: str, direction: str) -> float:  # type: ignore[no-untyped-def]
+        ends: dict[str, list[float]] = {}
+        for p in day.passages:
+            if p.trip_id.startswith(route) and p.trip_id.endswith(direction):
+                ends.setdefault(p.trip_id, []).append(p.arrival)
+        return sum(max(v) - min(v) for v in ends.values()) / len(ends)
+
+    # Running time doubles, dwells do not, and late drivers hurry a little.
+    assert mean_duration(blocked, "L1", "-0") > 1.4 * mean_duration(normal, "L1", "-0")
+    assert mean_duration(blocked, "L2", "-0") == pytest.approx(mean_duration(normal, "L2", "-0"), rel=0.1)
