@@ -32,3 +32,14 @@ def test_unknown_setting_in_file_is_named(tmp_path: Path) -> None:
     file.write_text("http_prot = 9000\n")
     with pytest.raises(ValueError, match="http_prot"):
         load_config(file, environ={})
+
+
+def test_feed_settings_from_environment() -> None:
+    env = {"TRANSIT_JT808_PORT": "0", "TRANSIT_JT808_BINDINGS": "/etc/transit/terminals.csv",
+           "TRANSIT_GTFSRT_POLL_URLS": "http://a/vp.pb, http://b/vp.pb,", "TRANSIT_SIMULATE": "false"}
+    config = load_config(environ=env)
+    assert config.jt808_port == 0
+    assert config.jt808_bindings == Path("/etc/transit/terminals.csv")
+    assert config.gtfsrt_poll_list == ["http://a/vp.pb", "http://b/vp.pb"]
+    assert config.simulate is False
+    assert load_config(environ={}).jt808_bindings is None

@@ -11,19 +11,25 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import asyncpg
 from aiohttp import web
 from rich.console import Console
 
+from feeds.gtfsrt.poller import PollStats, poll
+from feeds.jt808.bindings import Bindings, load_bindings
+from feeds.jt808.server import Jt808Server, ServerConfig
 from transit.api.app import ServiceContext, init_app
+from transit.api.metrics import CountingSink, MetricSources, add_metrics_routes
+from transit.api.push import add_push_routes
 from transit.config import Config
 from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
 from transit.ingest import Ingest
@@ -137,17 +143,38 @@ async def run_simulation(
         day += timedelta(days=1)
 
 
-async def run_service(
+@dataclass(frozen=True)
+class Service:
+    """A running service, as ``open_service`` yields it."""
+
+    context: ServiceContext
+    ingest: Ingest
+    http_url: str
+    jt808: Jt808Server | None
+    tasks: tuple[asyncio.Task[object], ...]  # background work; one ending early is a crash
+
+    def check(self) -> None:
+        """Raise what a crashed background task raised (a crash stops the service loudly)."""
+        for task in self.tasks:
+            if task.done():
+                task.result()
+                raise RuntimeError(f"background task {task.get_name()} ended")
+
+
+@contextlib.asynccontextmanager
+async def open_service(
     config: Config,
     console: Console,
     *,
     demo: bool,
     day: date | None = None,
     start: clock_time | None = None,
-) -> None:
-    """Run until SIGINT/SIGTERM: store, live state, HTTP API, and in the demo
-    the simulated fleet."""
-    async with open_store(config) as pool:
+) -> AsyncIterator[Service]:
+    """Open store, live state, writers, feeds (JT/T 808, GTFS-RT pollers, HTTP
+    push, and in the demo the simulated fleet) and the HTTP API, in that order;
+    close them in reverse on exit."""
+    async with contextlib.AsyncExitStack() as stack:
+        pool = await stack.enter_async_context(open_store(config))
         if demo:
             await ensure_demo_schedule(pool, config, console)
         with steps(console, "loading the live schedule") as note:
@@ -159,38 +186,115 @@ async def run_service(
             clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
         events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
         live = LiveTracking(Tracker(network), clock, events.put_nowait)
-        async with (
-            BatchWriter(partial(insert_reports, pool), name="reports") as report_writer,
-            BatchWriter(partial(insert_taps, pool), name="taps") as tap_writer,
-            BatchWriter(partial(upsert_stop_events, pool), name="stop_events") as event_writer,
-        ):
-            ingest = Ingest(report_writer, tap_writer, live, config.pseudonym_key.encode())
-            context = ServiceContext(network, live_schedule.version_id, live,
-                                     partial(pool.fetchval, "SELECT 1"), clock)
-            tasks = [
-                asyncio.create_task(live.run()),
-                asyncio.create_task(ingest.run()),
-                asyncio.create_task(_store_events(events, event_writer)),
-            ]
-            if demo:
-                demand = await demo_demand(pool, live_schedule.version_id)
-                tasks.append(asyncio.create_task(
-                    run_simulation(network, demand, ingest, clock, config, console)))  # type: ignore[arg-type]
-            runner = web.AppRunner(init_app(context), access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, config.http_host, config.http_port).start()
-            base = f"http://{config.http_host}:{config.http_port}"
-            console.print(
-                f"[bold]serving[/bold] {base}/health  {base}/api/lines  {base}/api/stops  "
-                f"{base}/api/vehicles   (Ctrl-C stops)"
-            )
-            try:
-                await _until_stopped(tasks, lambda: _status_line(context, ingest), console)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-                await runner.cleanup()
+        report_writer = await stack.enter_async_context(
+            BatchWriter(partial(insert_reports, pool), name="reports"))
+        tap_writer = await stack.enter_async_context(
+            BatchWriter(partial(insert_taps, pool), name="taps"))
+        event_writer = await stack.enter_async_context(
+            BatchWriter(partial(upsert_stop_events, pool), name="stop_events"))
+        ingest = Ingest(report_writer, tap_writer, live, config.pseudonym_key.encode())
+        context = ServiceContext(network, live_schedule.version_id, live,
+                                 partial(pool.fetchval, "SELECT 1"), clock)
+        tasks = [
+            _start_task(stack, live.run(), "live"),
+            _start_task(stack, ingest.run(), "ingest"),
+            _start_task(stack, _store_events(events, event_writer), "stop_events"),
+        ]
+        jt808 = await _open_jt808(stack, config, ingest, clock)
+        pollers = await _open_pollers(stack, config, ingest, clock, tasks)
+        push_sink = CountingSink(ingest.submit_reports)
+        app = init_app(context)
+        add_push_routes(app, push_sink, clock)
+        add_metrics_routes(app, MetricSources(
+            ingest=lambda: {"reports_stored": ingest.stored_reports,
+                            "taps_stored": ingest.stored_taps},
+            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
+            push=push_sink.tally,
+            pollers={url: partial(_poll_counts, stats) for url, stats in pollers.items()},
+        ))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, config.http_host, config.http_port).start()
+        host, port = runner.addresses[0][:2]
+        if demo and config.simulate:
+            demand = await demo_demand(pool, live_schedule.version_id)
+            tasks.append(_start_task(
+                stack, run_simulation(network, demand, ingest, clock, config, console),  # type: ignore[arg-type]
+                "simulation"))
+        yield Service(context, ingest, f"http://{host}:{port}", jt808, tuple(tasks))
+
+
+def _start_task(
+    stack: contextlib.AsyncExitStack, work: Coroutine[object, object, object], name: str
+) -> asyncio.Task[object]:
+    """A background task that the stack cancels (and awaits) on exit."""
+    task = asyncio.create_task(work, name=name)
+
+    async def stop() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    stack.push_async_callback(stop)
+    return task
+
+
+async def _open_jt808(
+    stack: contextlib.AsyncExitStack, config: Config, ingest: Ingest, clock: Callable[[], float]
+) -> Jt808Server | None:
+    if config.jt808_port == 0:
+        return None
+    bindings = Bindings()
+    if config.jt808_bindings is not None:
+        bindings = await asyncio.to_thread(load_bindings, config.jt808_bindings)
+    server = Jt808Server(ingest.submit_reports, bindings, clock,
+                         ServerConfig(auth_key=config.jt808_auth_key.encode()))
+    await server.start(config.jt808_host, config.jt808_port)
+    stack.push_async_callback(server.close)
+    return server
+
+
+async def _open_pollers(
+    stack: contextlib.AsyncExitStack, config: Config, ingest: Ingest,
+    clock: Callable[[], float], tasks: list[asyncio.Task[object]],
+) -> dict[str, PollStats]:
+    """One poller per configured URL, sharing one HTTP session."""
+    urls = config.gtfsrt_poll_list
+    if not urls:
+        return {}
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    pollers: dict[str, PollStats] = {}
+    for n, url in enumerate(urls):
+        stats = pollers[url] = PollStats()
+        work = poll(url, ingest.submit_reports, interval_s=config.gtfsrt_poll_interval_s,
+                    session=session, clock=clock, stats=stats)
+        tasks.append(_start_task(stack, work, f"gtfsrt-poller-{n}"))
+    return pollers
+
+
+def _poll_counts(stats: PollStats) -> dict[str, object]:
+    return asdict(stats)
+
+
+async def run_service(
+    config: Config,
+    console: Console,
+    *,
+    demo: bool,
+    day: date | None = None,
+    start: clock_time | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM: store, live state, feeds, HTTP API, and in the
+    demo the simulated fleet."""
+    async with open_service(config, console, demo=demo, day=day, start=start) as service:
+        base = service.http_url
+        jt808 = "" if service.jt808 is None else f"  JT/T 808 on port {service.jt808.port}"
+        console.print(
+            f"[bold]serving[/bold] {base}/health  {base}/api/vehicles  {base}/metrics  "
+            f"{base}/gtfs-rt/vehicle-positions.pb{jt808}   (Ctrl-C stops)"
+        )
+        await _until_stopped(service, lambda: _status_line(service.context, service.ingest),
+                             console)
 
 
 async def demo_demand(pool: asyncpg.Pool, version_id: int) -> object:
@@ -223,18 +327,14 @@ def _status_line(context: ServiceContext, ingest: Ingest) -> str:
             f"reports stored {ingest.stored_reports:,}  taps stored {ingest.stored_taps:,}")
 
 
-async def _until_stopped(
-    tasks: list[asyncio.Task[None]], status: Callable[[], str], console: Console
-) -> None:
+async def _until_stopped(service: Service, status: Callable[[], str], console: Console) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         while not stop.is_set():
-            failed = [t for t in tasks if t.done()]
-            for task in failed:
-                task.result()  # a crashed background task stops the service loudly
+            service.check()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), STATUS_EVERY_S)
             console.print(status(), highlight=False)

@@ -23,13 +23,29 @@ class Config:
     # Demo city and simulator.
     seed: int = 7
     speed: float = 1.0
+    # The demo's simulated fleet; off for load tests that bring their own terminals.
+    simulate: bool = True
     # Key of the keyed hash that pseudonymises card and account numbers.
     pseudonym_key: str = "demo-only-change-me"
+    # JT/T 808 TCP server for bus terminals; port 0 disables it.
+    jt808_host: str = "127.0.0.1"
+    jt808_port: int = 6808
+    # CSV ``phone,vehicle_id``; without it a terminal is bound by the plate it registers with.
+    jt808_bindings: Path | None = None
+    # Signs the auth codes given at registration: set your own in production.
+    jt808_auth_key: str = "demo-only-change-me"
+    # Other operators' GTFS-RT VehiclePositions feeds to poll, comma-separated URLs.
+    gtfsrt_poll_urls: str = ""
+    gtfsrt_poll_interval_s: float = 15.0
     log_level: str = "INFO"
 
     @property
     def postgres_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    @property
+    def gtfsrt_poll_list(self) -> list[str]:
+        return [url.strip() for url in self.gtfsrt_poll_urls.split(",") if url.strip()]
 
 
 def load_config(
@@ -58,7 +74,13 @@ def load_config(
     return replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
 
 
+# Settings whose default is None but whose value is a path.
+_OPTIONAL_PATHS = frozenset({"jt808_bindings"})
+
+
 def _coerce(name: str, value: Any) -> Any:
+    if name in _OPTIONAL_PATHS:
+        return Path(value) if value not in (None, "") else None
     default = getattr(Config(), name)
     if isinstance(default, Path):
         return Path(value)

@@ -1,4 +1,4 @@
-"""HTTP API: health, lines, stops, live vehicle positions.
+"""HTTP API: health, lines, stops, live vehicle positions, GTFS-RT VehiclePositions.
 
 ``init_app`` is the factory the service and the tests share (aiohttp-demos).
 Readers only look at the network and the fleet's current snapshot.
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from aiohttp import web
 
+from transit.api.gtfsrt import FeedSource, VehiclePositionsCache, add_gtfsrt_routes
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 
@@ -164,4 +165,6 @@ def init_app(context: ServiceContext) -> web.Application:
     app.router.add_get("/api/lines/{route_id}", get_line)
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
+    cache = VehiclePositionsCache(context.network, LIVE_MAX_AGE_S)
+    add_gtfsrt_routes(app, FeedSource(cache, lambda: context.live.snapshot, context.clock))
     return app

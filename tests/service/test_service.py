@@ -1,0 +1,135 @@
+"""The whole service wiring end to end: real PostgreSQL, real sockets, real feeds.
+
+A JT/T 808 terminal and an HTTP push client each report one bus near the tiny
+feed's stops; both reports must be durable (in PostgreSQL) before they are
+acknowledged, and then show in the app API, the GTFS-RT feed and /metrics.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest_asyncio
+from google.transit import gtfs_realtime_pb2
+from rich.console import Console
+
+from feeds.jt808.messages import (
+    Authentication, GeneralResult, Location, MsgId, PlatformGeneralResponse, Registration,
+    RegistrationResponse, RegistrationResult,
+)
+from feeds.jt808.terminal import TerminalClient
+from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
+from transit.bootstrap import Service, open_service
+from transit.config import Config
+from transit.gtfs.feed import load_feed
+from transit.store.embedded import create_pool
+from transit.store.migrate import apply_migrations
+from transit.store.reports import list_reports
+from transit.versions import import_feed
+
+# Between stops S1 and S2 of the tiny feed, on its shape.
+NEAR_S2 = (35.0715, 109.0753)
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the JT/T 808 port 0 means "disabled")."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def tiny_store(empty_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The test's own database with the tiny feed as the live schedule."""
+    pool = await create_pool(empty_database_url)
+    await apply_migrations(pool)
+    await import_feed(pool, load_feed(zip_feed(TINY_FEED), "tiny.zip"), make_live=True)
+    yield pool
+    await pool.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(
+    tiny_store: asyncpg.Pool, empty_database_url: str, tmp_path: Path
+) -> AsyncIterator[Service]:
+    config = Config(database_url=empty_database_url, data_dir=tmp_path, http_port=0,
+                    jt808_port=free_port(), jt808_auth_key="test-key")
+    async with open_service(config, Console(quiet=True), demo=False) as running:
+        yield running
+        running.check()  # no background task crashed meanwhile
+    assert all(task.done() for task in running.tasks)
+
+
+async def register(client: TerminalClient, plate: str) -> None:
+    await client.send(Registration(61, 200, "TC", "M1", "T0001", 1, plate))
+    registered = (await client.receive()).body
+    assert isinstance(registered, RegistrationResponse)
+    assert registered.result == RegistrationResult.OK
+    await client.send(Authentication(registered.auth_code))
+    authenticated = (await client.receive()).body
+    assert isinstance(authenticated, PlatformGeneralResponse)
+    assert authenticated.result == GeneralResult.OK
+
+
+async def get_json(session: aiohttp.ClientSession, url: str) -> dict:  # type: ignore[type-arg]
+    async with session.get(url) as response:
+        assert response.status == 200
+        return await response.json()  # type: ignore[no-any-return]
+
+
+async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
+    service: Service, tiny_store: asyncpg.Pool
+) -> None:
+    assert service.jt808 is not None
+    now = time.time()
+    client = await TerminalClient.connect("127.0.0.1", service.jt808.port, "13800000001")
+    try:
+        await register(client, "陕B00001")
+        flow = await client.send(Location.at(*NEAR_S2, now, speed_mps=6.0, direction=45))
+        ack = await client.receive()
+    finally:
+        await client.close()
+    assert ack.header.msg_id == MsgId.PLATFORM_GENERAL_RESPONSE
+    assert isinstance(ack.body, PlatformGeneralResponse)
+    assert (ack.body.reply_flow, ack.body.result) == (flow, GeneralResult.OK)
+    # Acknowledged means committed: the row is there without waiting.
+    stored = await list_reports(tiny_store, "陕B00001", now - 5, now + 5)
+    assert [(r.source, round(r.lat, 4), round(r.lon, 4)) for r in stored] == [
+        ("jt808", *NEAR_S2)]
+
+    async with aiohttp.ClientSession(service.http_url) as http:
+        pushed = {"vehicle_id": "TC0002", "timestamp": now, "lat": 35.0725, "lon": 109.0766}
+        async with http.post("/api/push/reports", json=[pushed]) as response:
+            assert response.status == 200
+            assert (await response.json())["accepted"] == 1
+        assert len(await list_reports(tiny_store, "TC0002", now - 5, now + 5)) == 1
+        await service.context.live.settle()
+
+        vehicles = {v["vehicle_id"]: v for v in (await get_json(http, "/api/vehicles"))["vehicles"]}
+        assert set(vehicles) == {"陕B00001", "TC0002"}
+        assert vehicles["陕B00001"]["lat"] == NEAR_S2[0]
+
+        async with http.get("/gtfs-rt/vehicle-positions.pb") as response:
+            assert response.status == 200
+            assert response.content_type == "application/x-protobuf"
+            feed = gtfs_realtime_pb2.FeedMessage.FromString(await response.read())
+        assert feed.header.incrementality == gtfs_realtime_pb2.FeedHeader.FULL_DATASET
+        assert sorted(e.vehicle.vehicle.id for e in feed.entity) == ["TC0002", "陕B00001"]
+        debug = await get_json(http, "/gtfs-rt/vehicle-positions.json")
+        assert sorted(e["id"] for e in debug["entity"]) == ["TC0002", "陕B00001"]
+
+        metrics = await get_json(http, "/metrics")
+    assert metrics["vehicles_live"] == 2
+    assert metrics["ingest"]["reports_stored"] == 2
+    assert metrics["jt808"]["reports_accepted"] == 1
+    assert metrics["jt808"]["authentications"] == 1
+    assert metrics["push"] == {"calls": 1, "reports": 1, "failures": 0}
+    assert metrics["tracker"]["accepted"] == 2
+    assert metrics["latency_receipt_to_state_ms"]["count"] == 2
+    assert metrics["latency_receipt_to_state_ms"]["p99"] is not None
+    assert metrics["gtfsrt_pollers"] == {}
