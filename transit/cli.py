@@ -114,6 +114,41 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--feed", type=Path, help="GTFS zip to simulate (default: the demo city)")
     sim.add_argument("--seed", type=int)
     sim.set_defaults(run=_run_simulate)
+
+    replay = command("replay", help="replay recorded days of GPS reports through live tracking, "
+                     "with a score against truth")
+    network_source = replay.add_mutually_exclusive_group(required=True)
+    network_source.add_argument("--gtfs", type=Path, help="GTFS zip the reports ran on")
+    network_source.add_argument("--demo-city", type=int, metavar="SEED",
+                                help="generate the demo city with this seed instead of --gtfs")
+    replay.add_argument("--reports", type=Path, action="append", required=True, metavar="PATH",
+                        help="one day of reports: a JT/T 808 capture (.bin/.808), a report CSV, "
+                        "a flattened GTFS-RT CSV, .pb files or a folder of them; repeat for "
+                        "several days in order, or give a folder of day folders")
+    replay.add_argument("--format", default="auto",
+                        choices=("auto", "csv", "gtfsrt-csv", "gtfsrt-pb", "jt808"),
+                        help="force the input format (default: by extension and header)")
+    replay.add_argument("--columns", default="", metavar="FIELD=COLUMN,...",
+                        help="report CSV column names, e.g. vehicle_id=veh,timestamp=ts "
+                        "(fields: vehicle_id timestamp lat lon speed_mps bearing received_at)")
+    replay.add_argument("--bindings", type=Path, help="CSV phone,vehicle_id for JT/T 808 terminals "
+                        "(default: the phone number is the vehicle id)")
+    replay.add_argument("--assignments", type=Path,
+                        help="CSV service_date,vehicle_id,block_id: the day's vehicle blocks")
+    replay.add_argument("--stop-events-out", type=Path, metavar="FILE",
+                        help="write every detected stop event to this CSV")
+    replay.add_argument("--truth", type=Path, metavar="FILE",
+                        help="CSV of true passages (trip_id, stop_sequence, arrival) to score against")
+    replay.add_argument("--truth-columns", default="", metavar="FIELD=COLUMN,...",
+                        help="truth column names (fields: trip_id stop_sequence arrival departure vehicle_id)")
+    replay.add_argument("--truth-sequence", choices=("gtfs", "index"), default="gtfs",
+                        help="truth stop_sequence is GTFS's (default) or the 1-based pattern index "
+                        "(the simulator's truth_passages.csv)")
+    replay.add_argument("--vehicle-positions-out", type=Path, metavar="DIR",
+                        help="write GTFS-RT VehiclePositions snapshots as DIR/vp-<unix>.pb")
+    replay.add_argument("--snapshot-every", type=float, default=30.0, metavar="SECONDS",
+                        help="simulated seconds between VehiclePositions snapshots (default 30)")
+    replay.set_defaults(run=_run_replay)
     return parser
 
 
@@ -251,6 +286,94 @@ def _run_serve(args: argparse.Namespace, config: Config, console: Console) -> in
     from transit.bootstrap import run_service
 
     asyncio.run(run_service(config, console, demo=False))
+    return 0
+
+
+def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.jt808.bindings import BindingFileError, Bindings, load_bindings
+    from feeds.replay.outputs import VehiclePositionsWriter, write_stop_events_csv
+    from feeds.replay.readers import (
+        BadReplayFile, PassageColumns, ReportColumns, read_assignments_csv, read_true_passages_csv,
+    )
+    from feeds.replay.runner import replay_days
+    from feeds.replay.scoring import TruthMismatch, index_to_gtfs_sequences, score
+    from feeds.replay.sources import (
+        InputFormat, ReadOptions, UnreadableInput, load_days, parse_column_map,
+    )
+    from transit.gtfs.feed import load_feed, load_feed_file
+    from transit.progress import progress_bar, steps
+
+    out = Console(soft_wrap=True)
+    try:
+        report_columns = parse_column_map(args.columns, ReportColumns())
+        truth_columns = parse_column_map(args.truth_columns, PassageColumns())
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
+    if args.gtfs is not None:
+        with steps(console, f"loading {args.gtfs}") as note:
+            network = load_feed_file(args.gtfs, note).network
+    else:
+        from feeds.democity import build_demo_feed
+        from transit.gtfs.tables import write_tables
+
+        with steps(console, f"generating the demo city (seed {args.demo_city})") as note:
+            network = load_feed(write_tables(build_demo_feed(args.demo_city)),
+                                f"demo-city-{args.demo_city}.zip", note).network
+    try:
+        bindings = load_bindings(args.bindings) if args.bindings else Bindings()
+        options = ReadOptions(InputFormat(args.format), report_columns, bindings=bindings)
+        loaded = load_days(args.reports, options)
+        assignments = read_assignments_csv(args.assignments) if args.assignments else None
+        truth = read_true_passages_csv(args.truth, truth_columns) if args.truth else None
+        if truth is not None and args.truth_sequence == "index":
+            truth = index_to_gtfs_sequences(truth, network)
+    except (UnreadableInput, BadReplayFile, BindingFileError, TruthMismatch, OSError) as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
+    for day in loaded:
+        line = f"{day.day.label}: {len(day.day.reports):,} reports ({day.format})"
+        if day.bad:
+            shown = "; ".join(f"line {b.line}: {b.reason}" if b.line else b.reason for b in day.examples[:3])
+            line += f", {day.bad:,} of {day.rows:,} rows skipped (e.g. {shown})"
+        console.print(line, highlight=False)
+    writer = VehiclePositionsWriter(network, args.vehicle_positions_out) if args.vehicle_positions_out else None
+    with progress_bar(console, "replaying") as advance:
+        result = replay_days(network, [d.day for d in loaded], assignments=assignments,
+                             snapshot_every_s=args.snapshot_every if writer else None,
+                             on_snapshot=writer, progress=advance)
+
+    table = Table("outcome", "reports", "share")
+    for outcome, count in result.outcomes.items():
+        table.add_row(outcome, f"{count:,}", f"{count / max(result.reports, 1):.2%}")
+    out.print(table)
+    for day_result in result.days:
+        out.print(f"{day_result.label}: {day_result.reports:,} reports in {day_result.seconds:.1f} s "
+                  f"({day_result.reports_per_s:,.0f} reports/s), {len(day_result.events):,} stop events",
+                  highlight=False)
+    out.print(f"replayed {result.reports:,} reports in {result.seconds:.1f} s "
+              f"({result.reports_per_s:,.0f} reports/s); {len(result.events):,} stop events "
+              f"({result.raw_events:,} emitted, corrections included)", highlight=False)
+    agreement = result.trip_agreement
+    if agreement is not None and agreement.compared:
+        out.print(f"trip agreement with the feed: {agreement.share:.2%} of {agreement.compared:,} "
+                  f"reports naming a trip (tracker had no trip for {agreement.unassigned:,})",
+                  highlight=False)
+    if truth is not None:
+        if len(result.days) > 1:
+            console.print("[yellow]several days scored against one truth file: a trip id "
+                          "repeating across days keeps only its last day's events[/yellow]")
+        s = score(result.events, truth, network)
+        out.print(f"detected {s.detected_share:.2%} of {s.true_passages:,} true passages; arrival "
+                  f"error median {s.error_median_s:.1f} s, p90 {s.error_p90_s:.1f} s; "
+                  f"false events {s.false_events:,}; trip-hours with the right trip "
+                  f"{s.assignment_share:.2%} of {s.trip_hours:,.1f} h", highlight=False)
+    if args.stop_events_out:
+        rows = write_stop_events_csv(result.events, args.stop_events_out)
+        out.print(f"{rows:,} stop events written to {args.stop_events_out}", highlight=False)
+    if writer is not None:
+        out.print(f"{len(writer.written):,} VehiclePositions snapshots written to "
+                  f"{args.vehicle_positions_out}", highlight=False)
     return 0
 
 

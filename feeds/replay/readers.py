@@ -29,6 +29,7 @@ from feeds.gtfsrt.decode import (
 )
 from feeds.replay import csvfields as fields
 from transit.records import VehicleReport
+from transit.tracking.scoring import TruePassage
 
 __all__ = [
     "AssignmentColumns",
@@ -82,19 +83,6 @@ class ReadResult(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
-class TruePassage:
-    """When a trip passed one stop. ``stop_sequence`` is the 1-based index of the
-    stop in the trip's pattern (as the simulator's truth writes it), not GTFS's."""
-
-    trip_id: str
-    stop_sequence: int
-    arrival: float  # Unix s
-    departure: float | None
-    vehicle_id: str | None
-    stop_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class ReportColumns:
     """Our report fields -> the file's column names. An optional column absent from
     the file reads as None (``received_at`` then equals ``timestamp``)."""
@@ -140,7 +128,6 @@ class PassageColumns:
     arrival: str = "arrival"
     departure: str | None = "departure"
     vehicle_id: str | None = "vehicle_id"
-    stop_id: str | None = "stop_id"
 
 
 class _Tally(Generic[T]):
@@ -293,12 +280,15 @@ def read_true_passages_csv(
     path: Path | str, columns: PassageColumns = PassageColumns()
 ) -> list[TruePassage]:
     """The passages of a truth file, in file order. Raises ``BadReplayFile`` on
-    any bad row. Optional columns absent from the file read as None."""
+    any bad row. Optional columns absent from the file read as None.
+
+    ``stop_sequence`` is returned as the file writes it: the simulator's files
+    hold the 1-based pattern index, not GTFS's sequence, which
+    ``feeds.replay.scoring.index_to_gtfs_sequences`` maps before scoring."""
     path = Path(path)
     header = fields.header(path)
     departure = fields.present(columns.departure, header)
     vehicle = fields.present(columns.vehicle_id, header)
-    stop = fields.present(columns.stop_id, header)
     passages: list[TruePassage] = []
     problems: list[BadRow] = []
     for line, row in _rows(path, (columns.trip_id, columns.stop_sequence, columns.arrival)):
@@ -312,7 +302,6 @@ def read_true_passages_csv(
                 arrival=fields.instant(row, columns.arrival),
                 departure=fields.optional_instant(row, departure),
                 vehicle_id=fields.optional_text(row, vehicle),
-                stop_id=fields.optional_text(row, stop),
             ))
         except fields.RowError as exc:
             problems.append(BadRow(str(path), line, str(exc)))

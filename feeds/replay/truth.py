@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from feeds.gtfsrt.decode import ObservedReport
-from feeds.replay.readers import TruePassage
 from transit.model.geometry import segment_projections
 from transit.model.network import Network, Pattern, Shape
+from transit.tracking.scoring import TruePassage
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,8 @@ def observed_passages(
 ) -> list[TruePassage]:
     """Passages of every (trip, vehicle) the reports name, ordered by trip,
     vehicle and stop. Reports without a trip id, or naming a trip the network
-    does not hold, are ignored. ``stop_sequence`` is the 1-based pattern index;
-    ``departure`` is None (reports 30 s apart cannot tell a dwell from a pass)."""
+    does not hold, are ignored. ``stop_sequence`` is GTFS's, as the tracker's
+    stop events carry it; ``departure`` is None (reports 30 s apart cannot tell a dwell from a pass)."""
     runs: dict[tuple[str, str], list[ObservedReport]] = {}
     for item in observed:
         if item.trip_id is not None and item.trip_id in network.trips:
@@ -138,7 +138,7 @@ def _passages(
         while stop < count and pattern.stop_dists[stop] <= d1:
             at = pattern.stop_dists[stop]
             arrival = t0 if d1 == d0 else t0 + (t1 - t0) * (at - d0) / (d1 - d0)
-            passages.append(TruePassage(trip_id, stop + 1, arrival, None, vehicle_id,
-                                        pattern.stop_ids[stop]))
+            passages.append(TruePassage(trip_id, pattern.sequence_at(stop), arrival, None,
+                                        vehicle_id))
             stop += 1
     return passages

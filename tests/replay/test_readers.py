@@ -146,7 +146,7 @@ def test_true_passages_match_the_simulator_file(tmp_path: Path) -> None:
                  "boardings,alightings,load\n"
                  "TC0001,B1,T1,1,S1,1772406000.0,1772406030.0,3,0,3\n")
     assert read_true_passages_csv(path) == [
-        TruePassage("T1", 1, 1772406000.0, 1772406030.0, "TC0001", "S1")]
+        TruePassage("T1", 1, 1772406000.0, 1772406030.0, "TC0001")]
 
 
 def test_true_passages_with_other_columns_and_bad_rows(tmp_path: Path) -> None:

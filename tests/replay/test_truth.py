@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from feeds.gtfsrt.decode import ObservedReport
-from feeds.replay.readers import TruePassage, read_gtfsrt_csv
+from feeds.replay.readers import read_gtfsrt_csv
 from feeds.replay.truth import observed_passages
 from transit.model.geometry import cumulative_distances
 from transit.model.network import Network, Pattern, Route, Shape, Stop, Trip
 from transit.records import VehicleReport
+from transit.tracking.scoring import TruePassage
 
 WMATA = Path("/work/shared/data/wmata-2026-02-16")
 LAT = 35.0
@@ -35,6 +36,12 @@ def line() -> Network:
                    {"SH1": Shape("SH1", (LAT,) * 3, LONS, DISTS)}, {"P1": pattern}, trips, {})
 
 
+def stop_of(passage: TruePassage) -> str:
+    """The stop a passage is at: its GTFS sequence on the line's one pattern."""
+    pattern = line().patterns["P1"]
+    return pattern.stop_ids[pattern.stop_sequences.index(passage.stop_sequence)]
+
+
 def fix(t: float, distance: float, trip: str | None = "T1", vehicle: str = "V1",
         north_m: float = 0.0) -> ObservedReport:
     lat = LAT + north_m / 111_195.0
@@ -52,8 +59,9 @@ def test_stops_between_forward_fixes_get_interpolated_times() -> None:
         fix(120, 700),                # the same fix twice
     ]
     passages = observed_passages(fixes, line())
-    assert [(p.trip_id, p.stop_sequence, p.stop_id, p.vehicle_id, p.departure) for p in passages] == [
-        ("T1", 2, "S1", "V1", None), ("T1", 3, "S2", "V1", None)]
+    # stop_sequence is GTFS's (the pattern's 10, 20, 30, 40), as stop events carry it.
+    assert [(p.trip_id, p.stop_sequence, stop_of(p), p.vehicle_id, p.departure) for p in passages] == [
+        ("T1", 20, "S1", "V1", None), ("T1", 30, "S2", "V1", None)]
     # S0 (0 m) is before the first fix and S3 (900 m) after the last: not observed.
     assert passages[0].arrival == pytest.approx(T0 + 20.0, abs=0.2)    # 300 m: 2/3 of 0..30 s
     assert passages[1].arrival == pytest.approx(T0 + 100.0, abs=0.2)   # 600 m: 2/3 of 60..120 s
@@ -69,14 +77,14 @@ def test_runs_are_kept_apart_by_trip_and_vehicle() -> None:
              fix(0, 550, "T2", "V2"), fix(20, 650, "T2", "V2"),
              fix(0, 10, "UNKNOWN", "V3"), fix(30, 900, "UNKNOWN", "V3")]
     passages = observed_passages(fixes, line())
-    assert [(p.trip_id, p.vehicle_id, p.stop_id) for p in passages] == [
+    assert [(p.trip_id, p.vehicle_id, stop_of(p)) for p in passages] == [
         ("T1", "V1", "S1"), ("T2", "V2", "S2")]
-    assert passages[0] == TruePassage("T1", 2, pytest.approx(T0 + 15.0, abs=0.2), None, "V1", "S1")
+    assert passages[0] == TruePassage("T1", 20, pytest.approx(T0 + 15.0, abs=0.2), None, "V1")
 
 
 def test_a_fix_exactly_at_a_stop_is_its_passage() -> None:
     passages = observed_passages([fix(0, 300), fix(30, 450)], line())
-    assert [(p.stop_id, round(p.arrival - T0, 1)) for p in passages] == [("S1", 0.0)]
+    assert [(stop_of(p), round(p.arrival - T0, 1)) for p in passages] == [("S1", 0.0)]
 
 
 @pytest.mark.slow
