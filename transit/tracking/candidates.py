@@ -25,24 +25,33 @@ class Candidate:
 
 
 class PatternGrid:
-    """Which patterns pass near a point: shape segments bucketed by grid cell."""
+    """Which patterns pass near a point, and where along them: shape segments
+    bucketed by grid cell, so matching projects onto a few metres of a few
+    shapes instead of every shape end to end."""
 
     def __init__(self, patterns: Mapping[str, Pattern], shapes: Mapping[str, PreparedShape]) -> None:
-        cells: dict[tuple[int, int], set[str]] = defaultdict(set)
+        cells: dict[tuple[int, int], dict[str, tuple[float, float]]] = defaultdict(dict)
         for pattern in patterns.values():
             shape = shapes[pattern.shape_id]
             for i in range(len(shape.xs) - 1):
-                for cx, cy in _cells_along(shape.xs[i], shape.ys[i], shape.xs[i + 1], shape.ys[i + 1]):
-                    cells[(cx, cy)].add(pattern.pattern_id)
-        self._cells = {cell: frozenset(ids) for cell, ids in cells.items()}
+                span = (shape.dists[i], shape.dists[i + 1])
+                for cell in _cells_along(shape.xs[i], shape.ys[i], shape.xs[i + 1], shape.ys[i + 1]):
+                    known = cells[cell].get(pattern.pattern_id)
+                    cells[cell][pattern.pattern_id] = (
+                        span if known is None else (min(known[0], span[0]), max(known[1], span[1]))
+                    )
+        self._cells = dict(cells)
 
-    def near(self, x: float, y: float) -> frozenset[str]:
+    def near(self, x: float, y: float) -> dict[str, tuple[float, float]]:
+        """pattern_id -> (from, to) metres along its shape passing nearby."""
         cx, cy = int(math.floor(x / CELL_M)), int(math.floor(y / CELL_M))
-        found: set[str] = set()
+        found: dict[str, tuple[float, float]] = {}
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                found |= self._cells.get((cx + dx, cy + dy), frozenset())
-        return frozenset(found)
+                for pattern_id, (lo, hi) in self._cells.get((cx + dx, cy + dy), {}).items():
+                    known = found.get(pattern_id)
+                    found[pattern_id] = (lo, hi) if known is None else (min(known[0], lo), max(known[1], hi))
+        return found
 
 
 def _cells_along(ax: float, ay: float, bx: float, by: float) -> list[tuple[int, int]]:

@@ -36,6 +36,8 @@ from transit.tracking.state import StopStatus, TripRef, VehicleState
 # A bus first seen standing still is likelier waiting at a terminal for its
 # trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
 STANDING_MID_ROUTE_COST_S = 600.0
+MATCH_RETRY_S = 60.0
+MATCH_RETRY_M = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,7 @@ class _Vehicle:
     finished: _Run | None = None  # the trip before, which a late report may still correct
     block: tuple[str, ...] = ()
     state: VehicleState | None = None
+    retry: tuple[float, tuple[float, float]] = (-math.inf, (0.0, 0.0))  # when/where to match again
 
 
 class Tracker:
@@ -182,8 +185,14 @@ class Tracker:
     def _advance(self, vehicle: _Vehicle, t: float, x: float, y: float, speed: float | None,
                  elapsed: float) -> list[StopEvent]:
         if vehicle.run is None:
+            # Matching is the costly step: a bus that matched nothing (out of
+            # service, deadheading) is tried again only after a while or a distance.
+            retry_at, (rx, ry) = vehicle.retry
+            if t < retry_at and math.dist((rx, ry), (x, y)) < MATCH_RETRY_M:
+                return []
             vehicle.run = self._match(vehicle, t, x, y)
             if vehicle.run is None:
+                vehicle.retry = (t + MATCH_RETRY_S, (x, y))
                 return []
         run = vehicle.run
         events = self._follow(run, t, x, y, speed, elapsed)
@@ -290,10 +299,10 @@ class Tracker:
         assigned = self._assigned_block(vehicle.vehicle_id, days)
         best: tuple[float, Candidate] | None = None
         standing = (vehicle.last_speed or 0.0) < 1.0
-        for pattern_id in self._grid.near(x, y):
+        for pattern_id, (lo, hi) in self._grid.near(x, y).items():
             pattern = self._network.patterns[pattern_id]
             shape = self._shapes[pattern.shape_id]
-            projection = shape.project(x, y)
+            projection = shape.project(x, y, lo, hi)
             if projection.offset > self._params.match_m:
                 continue
             if not self._heading_along(vehicle, shape, projection.along, t):
