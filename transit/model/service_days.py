@@ -60,3 +60,13 @@ def service_days_at(network: Network, instant: datetime) -> list[date]:
     for trips after midnight, yesterday."""
     local = instant.astimezone(ZoneInfo(network.timezone)).date()
     return [local - timedelta(days=1), local]
+
+
+def block_trips_on(network: Network, block_id: str | None, services: frozenset[str]) -> tuple[str, ...]:
+    """The trips of a block that run on a service day with ``services`` active:
+    feeds reuse block ids across calendars (weekday and weekend runs of one
+    block id), and only that day's trips follow one another."""
+    if not block_id:
+        return ()
+    trips = network.trips
+    return tuple(t for t in network.trips_by_block.get(block_id, ()) if trips[t].service_id in services)

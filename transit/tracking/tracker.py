@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from transit.model.network import Network, Pattern, Trip
-from transit.model.service_days import active_service_ids, service_day_origin
+from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import (
     Candidate,
@@ -49,6 +49,7 @@ class TrackingParams:
     match_m: float = 40.0  # how close to a shape a bus must be to be matched to it
     match_early_s: float = 600.0
     terminal_wait_s: float = 2400.0
+    lost_after_s: float = 1800.0  # a gap in reports this long ends the trip being followed
     match_late_s: float = 2400.0
     area_margin_m: float = 5000.0  # beyond the network's stops by more: outside
     filters: FilterParams = FilterParams()
@@ -184,6 +185,10 @@ class Tracker:
 
     def _advance(self, vehicle: _Vehicle, t: float, x: float, y: float, speed: float | None,
                  elapsed: float) -> list[StopEvent]:
+        if vehicle.run is not None and elapsed > self._params.lost_after_s:
+            # Not heard from for long (overnight, a long outage): where the bus
+            # was tells nothing of what it runs now.
+            self._release(vehicle)
         if vehicle.run is None:
             # Matching is the costly step: a bus that matched nothing (out of
             # service, deadheading) is tried again only after a while or a distance.
@@ -365,7 +370,7 @@ class Tracker:
         pattern = self._network.patterns[trip.pattern_id]
         self._release(vehicle)
         self._claims[(service_date, trip.trip_id)] = vehicle.vehicle_id
-        vehicle.block = self._network.trips_by_block.get(trip.block_id or "", (trip.trip_id,))
+        vehicle.block = self._block_on(trip, service_date)
         run = _Run(
             vehicle_id=vehicle.vehicle_id, trip=trip, pattern=pattern, shape=self._shapes[pattern.shape_id],
             service_date=service_date,
@@ -375,6 +380,11 @@ class Tracker:
         )
         vehicle.run = run
         return run
+
+    def _block_on(self, trip: Trip, service_date: date) -> tuple[str, ...]:
+        if service_date not in self._services:
+            self._services[service_date] = active_service_ids(self._network, service_date)
+        return block_trips_on(self._network, trip.block_id, self._services[service_date]) or (trip.trip_id,)
 
     def _release(self, vehicle: _Vehicle) -> None:
         run = vehicle.run
@@ -415,8 +425,7 @@ class Tracker:
             del self._claims[(run.service_date, run.trip.trip_id)]
             self._claims[(run.service_date, chosen.trip_id)] = run.vehicle_id
             run.trip = chosen
-            self._vehicles[run.vehicle_id].block = self._network.trips_by_block.get(
-                chosen.block_id or "", (chosen.trip_id,))
+            self._vehicles[run.vehicle_id].block = self._block_on(chosen, run.service_date)
         run.tentative = False
 
     # -- what readers see --------------------------------------------------
