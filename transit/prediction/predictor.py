@@ -1,0 +1,217 @@
+"""Predicting arrivals for a vehicle's remaining stops and its block's next trips.
+
+Expected running time of a segment = history at that half-hour and day type
+(else the schedule) x today's factor of the street (the buses just ahead)
+x this bus's own factor on this trip. Dwell = history (else the schedule).
+A next trip of the block starts at its scheduled time, or after the minimum
+recovery at the terminal when the bus arrives late. Variances of the steps add
+up into each prediction's uncertainty. Pure: time comes with the states.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from transit.model.network import Network, Pattern, Trip
+from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
+from transit.prediction.history import RATIO_RANGE, History, day_type
+from transit.prediction.realtime import Conditions, TripResidual
+from transit.prediction.types import StopPrediction, TripPrediction
+from transit.records import StopEvent
+from transit.tracking.state import StopStatus, TripRef, VehicleState
+
+
+MOVING_MPS = 2.0
+NEAR_STOP_M = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionParams:
+    min_recovery_s: float = 180.0  # at a terminal between two trips of a block
+    horizon_s: float = 3600.0  # next trips are predicted while they start within this
+    base_uncertainty_s: float = 10.0
+    schedule_cv: float = 0.2  # spread of a running time known only from the schedule
+    history_floor_cv: float = 0.05
+
+
+class Predictor:
+    """Mutable (today's conditions), owned by the single writer."""
+
+    def __init__(self, network: Network, history: History, params: PredictionParams = PredictionParams()) -> None:
+        self._network = network
+        self._history = history
+        self._params = params
+        self._conditions = Conditions()
+        self._last_departure: dict[tuple[date, str], tuple[int, float]] = {}
+        self._residuals: dict[tuple[date, str], TripResidual] = {}
+        self._origins: dict[date, float] = {}
+        self._active: dict[date, frozenset[str]] = {}
+        self._index: dict[str, dict[int, int]] = {
+            pid: {p.sequence_at(i): i for i in range(len(p.stop_ids))}
+            for pid, p in network.patterns.items()
+        }
+
+    def _services(self, day: date) -> frozenset[str]:
+        services = self._active.get(day)
+        if services is None:
+            services = self._active[day] = active_service_ids(self._network, day)
+        return services
+
+    def _origin(self, day: date) -> float:
+        origin = self._origins.get(day)
+        if origin is None:
+            origin = self._origins[day] = service_day_origin(day, self._network.timezone).timestamp()
+        return origin
+
+    # -- learning from today's stop events ----------------------------------
+
+    def observe(self, events: Sequence[StopEvent]) -> None:
+        for event in events:
+            trip = self._network.trips.get(event.trip_id)
+            if trip is None:
+                continue
+            key = (event.service_date, event.trip_id)
+            index = self._index[trip.pattern_id].get(event.stop_sequence)
+            if index is None:
+                continue
+            previous = self._last_departure.get(key)
+            if previous is not None and previous[0] == index - 1 and event.arrival is not None:
+                self._learn_segment(trip, event.service_date, index - 1, previous[1], event.arrival, key)
+            if event.departure is not None:
+                self._last_departure[key] = (index, event.departure)
+            if index == len(self._network.patterns[trip.pattern_id].stop_ids) - 1:
+                self._last_departure.pop(key, None)
+                self._residuals.pop(key, None)
+
+    def _learn_segment(self, trip: Trip, day: date, i: int, left: float, arrived: float,
+                       key: tuple[date, str]) -> None:
+        pattern = self._network.patterns[trip.pattern_id]
+        expected, _ = self._historical_running(trip, pattern, i, day, left)
+        observed = arrived - left
+        ratio = observed / expected if expected > 0 else 1.0
+        if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
+            return
+        segment = (pattern.stop_ids[i], pattern.stop_ids[i + 1])
+        log_ratio = math.log(ratio)
+        street = math.log(self._conditions.factor(segment, left))
+        self._residuals.setdefault(key, TripResidual()).add(log_ratio - street)
+        self._conditions.observe(segment, log_ratio, arrived)
+
+    # -- expected times ------------------------------------------------------
+
+    def _historical_running(self, trip: Trip, pattern: Pattern, i: int, day: date,
+                            at: float) -> tuple[float, float]:
+        """(mean, std) seconds from stop i to i + 1 leaving at ``at``."""
+        segment = (pattern.stop_ids[i], pattern.stop_ids[i + 1])
+        estimate = self._history.find_running(segment, day_type(day), at - self._origin(day))
+        if estimate is not None:
+            return estimate.mean, max(estimate.std, self._params.history_floor_cv * estimate.mean)
+        scheduled = max(1.0, float(trip.arrivals[i + 1] - trip.departures[i]))
+        return scheduled, self._params.schedule_cv * scheduled
+
+    def _dwell(self, trip: Trip, pattern: Pattern, i: int, day: date, at: float) -> float:
+        estimate = self._history.find_dwell(pattern.stop_ids[i], day_type(day), at - self._origin(day))
+        if estimate is not None:
+            return estimate.mean
+        return float(trip.departures[i] - trip.arrivals[i])
+
+    # -- predicting ----------------------------------------------------------
+
+    def predict(self, state: VehicleState) -> list[TripPrediction]:
+        """Predictions for the vehicle's trip from where it is, then its block's
+        next trips while they start within the horizon."""
+        ref = state.trip
+        if ref is None or ref.trip_id not in self._network.trips:
+            return []
+        trip = self._network.trips[ref.trip_id]
+        now = state.timestamp
+        residual = self._residuals.get((ref.service_date, ref.trip_id), TripResidual()).factor
+        current = self._predict_trip(trip, ref, state, residual)
+        predictions = [current]
+        block = block_trips_on(self._network, ref.block_id, self._services(ref.service_date))
+        position = block.index(trip.trip_id) + 1 if trip.trip_id in block else len(block)
+        end, variance = current.stops[-1].arrival, current.stops[-1].uncertainty_s ** 2
+        for next_id in block[position:]:
+            following = self._network.trips[next_id]
+            origin = self._origin(ref.service_date)
+            start = max(origin + following.start, (end or now) + self._params.min_recovery_s)
+            if start - now > self._params.horizon_s:
+                break
+            # Recovery time absorbs part of the spread of a late arrival.
+            slack = max(0.0, origin + following.start - (end or now))
+            variance = max(self._params.base_uncertainty_s ** 2, variance - slack * slack)
+            following_ref = TripRef(following.trip_id, following.route_id, following.direction_id,
+                                    ref.service_date, following.start, following.block_id)
+            prediction = self._predict_from_start(following, following_ref, state, start, variance)
+            predictions.append(prediction)
+            end = prediction.stops[-1].arrival
+            variance = prediction.stops[-1].uncertainty_s ** 2
+        return predictions
+
+    def _predict_trip(self, trip: Trip, ref: TripRef, state: VehicleState, residual: float) -> TripPrediction:
+        pattern = self._network.patterns[trip.pattern_id]
+        origin = self._origin(ref.service_date)
+        now = state.timestamp
+        index = state.stop_index or 0
+        started = state.delay_s is not None
+        if not started:
+            # Waiting at the first stop: it leaves on time, or now if late.
+            return self._predict_from_start(trip, ref, state, max(origin + trip.start, now),
+                                            self._params.base_uncertainty_s ** 2)
+        along = state.distance_along or pattern.stop_dists[0]
+        variance = self._params.base_uncertainty_s ** 2
+        stops: list[StopPrediction] = []
+        clock = now
+        if state.status is StopStatus.STOPPED_AT:
+            arrival = now
+        else:
+            i = max(index - 1, 0)
+            mean, std = self._running(trip, pattern, i, ref.service_date, now, residual)
+            span = pattern.stop_dists[index] - pattern.stop_dists[i]
+            remaining = max(0.0, pattern.stop_dists[index] - along)
+            share = 1.0 if span <= 0 else min(1.0, remaining / span)
+            expected = share * mean
+            speed = state.speed_mps or 0.0
+            if speed >= MOVING_MPS and remaining <= NEAR_STOP_M:
+                # Close to the stop and moving, the bus's own speed says more
+                # than the segment's average: lights and queues are behind it.
+                expected = 0.5 * expected + 0.5 * remaining / speed
+            arrival = clock + expected
+            variance += (share * std) ** 2
+        stops.extend(self._walk(trip, pattern, ref.service_date, index, arrival, variance, residual))
+        return TripPrediction(ref, state.vehicle_id, now, state.delay_s, tuple(stops))
+
+    def _predict_from_start(self, trip: Trip, ref: TripRef, state: VehicleState, departure: float,
+                            variance: float) -> TripPrediction:
+        pattern = self._network.patterns[trip.pattern_id]
+        first = StopPrediction(pattern.sequence_at(0), pattern.stop_ids[0], None, departure,
+                               math.sqrt(variance))
+        mean, std = self._running(trip, pattern, 0, ref.service_date, departure, 1.0)
+        rest = self._walk(trip, pattern, ref.service_date, 1, departure + mean, variance + std * std, 1.0)
+        return TripPrediction(ref, state.vehicle_id, state.timestamp, None, (first, *rest))
+
+    def _running(self, trip: Trip, pattern: Pattern, i: int, day: date, at: float,
+                 residual: float) -> tuple[float, float]:
+        mean, std = self._historical_running(trip, pattern, i, day, at)
+        factor = self._conditions.factor((pattern.stop_ids[i], pattern.stop_ids[i + 1]), at) * residual
+        return mean * factor, std * factor
+
+    def _walk(self, trip: Trip, pattern: Pattern, day: date, index: int, arrival: float,
+              variance: float, residual: float) -> list[StopPrediction]:
+        """From the arrival at stop ``index`` to the end of the trip."""
+        last = len(pattern.stop_ids) - 1
+        stops = []
+        for i in range(index, last + 1):
+            sigma = math.sqrt(variance)
+            if i == last:
+                stops.append(StopPrediction(pattern.sequence_at(i), pattern.stop_ids[i], arrival, None, sigma))
+                break
+            departure = arrival + self._dwell(trip, pattern, i, day, arrival)
+            stops.append(StopPrediction(pattern.sequence_at(i), pattern.stop_ids[i], arrival, departure, sigma))
+            mean, std = self._running(trip, pattern, i, day, departure, residual)
+            arrival = departure + mean
+            variance += std * std
+        return stops
