@@ -42,8 +42,10 @@ from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
 from transit.store.migrate import apply_migrations
 from transit.store.reports import insert_reports
-from transit.store.stop_events import upsert_stop_events
+from transit.store.stop_events import list_stop_events, upsert_stop_events
 from transit.store.taps import insert_taps
+from transit.prediction.history import History, learn_history
+from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
 from transit.versions import import_feed, load_live_schedule
 
@@ -78,6 +80,21 @@ async def open_store(config: Config) -> AsyncIterator[asyncpg.Pool]:
             yield pool
         finally:
             await pool.close()
+
+
+HISTORY_DAYS = 28
+
+
+async def load_history(pool: asyncpg.Pool, network: Network, today: date) -> History:
+    """Running times and dwells of the stored stop events of the last four
+    weeks, learned off the event loop."""
+    events = []
+    for back in range(1, HISTORY_DAYS + 1):
+        events += await list_stop_events(pool, today - timedelta(days=back))
+    history = await asyncio.to_thread(learn_history, network, events)
+    _log.info("history_loaded days=%d events=%d segments=%d", len(history.days), len(events),
+              len(history.running_all_day))
+    return history
 
 
 def demo_source_name(seed: int) -> str:
@@ -185,7 +202,8 @@ async def open_service(
             begin = demo_start(day, start, datetime.now(ZoneInfo(SERVICE_TZ)))
             clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
         events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
-        live = LiveTracking(Tracker(network), clock, events.put_nowait)
+        history = await load_history(pool, network, datetime.fromtimestamp(clock(), ZoneInfo(SERVICE_TZ)).date())
+        live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
         report_writer = await stack.enter_async_context(
             BatchWriter(partial(insert_reports, pool), name="reports"))
         tap_writer = await stack.enter_async_context(

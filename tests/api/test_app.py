@@ -22,6 +22,8 @@ from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.reports import insert_reports, list_reports
 from transit.store.taps import insert_taps
+from transit.prediction.history import History
+from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
 
 MORNING = to_unix(date(2026, 3, 2), 7 * 3600 + 300, "Asia/Shanghai")
@@ -47,7 +49,7 @@ class Service:
 async def service(clean_pool: asyncpg.Pool) -> AsyncIterator[Service]:
     network = load_feed(zip_feed(TINY_FEED), "tiny.zip").network
     clock = Clock(MORNING)
-    fleet = LiveTracking(Tracker(network), clock)
+    fleet = LiveTracking(Tracker(network), clock, predictor=Predictor(network, History()))
     async with (
         BatchWriter(partial(insert_reports, clean_pool), name="reports") as reports,
         BatchWriter(partial(insert_taps, clean_pool), name="taps") as taps,
@@ -112,3 +114,25 @@ async def test_vehicles_show_the_newest_durable_position(
     clock.now = MORNING + 600
     body = await (await client.get("/api/vehicles")).json()
     assert body["vehicles"] == []
+
+
+async def test_trip_updates_feed_publishes_and_withdraws(service: Service) -> None:
+    from google.transit import gtfs_realtime_pb2
+
+    client, ingest, clock = service.client, service.ingest, service.clock
+    # A bus waiting at S1 for T2 (08:00), seen at 07:57.
+    clock.now = MORNING + 52 * 60
+    await ingest.submit_reports([report("TC0001", clock.now - 5, lat=35.0690, lon=109.0720)])
+    await service.fleet.settle()
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.ParseFromString(await (await client.get("/gtfs-rt/trip-updates.pb")).read())
+    assert [e.trip_update.trip.trip_id for e in feed.entity] == ["T2"]
+    updates = feed.entity[0].trip_update.stop_time_update
+    assert [u.stop_sequence for u in updates] == [1, 2, 3]
+    assert updates[0].departure.time == int(to_unix(date(2026, 3, 2), 8 * 3600, "Asia/Shanghai"))
+    debug = await (await client.get("/gtfs-rt/trip-updates.json")).json()
+    assert debug["entity"][0]["trip_update"]["vehicle"]["id"] == "TC0001"
+    # Silent for six minutes: the predictions are withdrawn, not frozen.
+    clock.now += 6 * 60
+    feed.ParseFromString(await (await client.get("/gtfs-rt/trip-updates.pb")).read())
+    assert list(feed.entity) == []

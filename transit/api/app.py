@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 import orjson
 from aiohttp import web
 
-from transit.api.gtfsrt import FeedSource, VehiclePositionsCache, add_gtfsrt_routes
+from transit.api.gtfsrt import (
+    FeedSource,
+    add_gtfsrt_routes,
+    trip_updates_cache,
+    vehicle_positions_cache,
+)
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 
@@ -165,6 +170,11 @@ def init_app(context: ServiceContext) -> web.Application:
     app.router.add_get("/api/lines/{route_id}", get_line)
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
-    cache = VehiclePositionsCache(context.network, LIVE_MAX_AGE_S)
-    add_gtfsrt_routes(app, FeedSource(cache, lambda: context.live.snapshot, context.clock))
+    snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
+    add_gtfsrt_routes(app, {
+        "vehicle-positions": FeedSource(vehicle_positions_cache(context.network, LIVE_MAX_AGE_S),
+                                        snapshot, context.clock),
+        "trip-updates": FeedSource(trip_updates_cache(context.network, LIVE_MAX_AGE_S),
+                                   snapshot, context.clock),
+    })
     return app

@@ -1,8 +1,11 @@
-"""Our GTFS-Realtime VehiclePositions feed: ``/gtfs-rt/vehicle-positions.pb``
-(protobuf, for consumers) and ``.json`` (the same message, for people).
+"""Our GTFS-Realtime feeds, each as ``.pb`` (protobuf, for consumers) and
+``.json`` (the same message, for people):
 
-A poll is a lookup: the feed is built at most once per live snapshot, and
-rebuilt otherwise only when a vehicle in it has gone stale (a quiet fleet
+- ``/gtfs-rt/vehicle-positions``: vehicles heard from in the last 5 minutes;
+- ``/gtfs-rt/trip-updates``: the current predictions of those vehicles.
+
+A poll is a lookup: a feed is built at most once per live snapshot, and
+rebuilt otherwise only when something in it has gone stale (a quiet fleet
 publishes no new snapshot, yet its buses must still drop out after 5 min).
 """
 
@@ -13,28 +16,33 @@ from dataclasses import dataclass
 
 import orjson
 from aiohttp import web
+from google.transit import gtfs_realtime_pb2
 
+from feeds.gtfsrt.trip_updates import build_trip_updates, trip_updates_json
 from feeds.gtfsrt.vehicle_positions import build_vehicle_positions, vehicle_positions_json
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
+from transit.prediction.publish import list_trip_predictions, withdraw_stale
 
 PROTOBUF = "application/x-protobuf"
+# (message, the instant it turns stale) from a snapshot at a time
+Builder = Callable[[LiveSnapshot, float], tuple[gtfs_realtime_pb2.FeedMessage, float]]
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedFeed:
     snapshot: LiveSnapshot  # the snapshot it was built from: the cache key, by identity
-    valid_until: float  # when its oldest vehicle turns stale, Unix s
+    valid_until: float  # when something in it turns stale, Unix s
     protobuf: bytes
     json: bytes
 
 
-class VehiclePositionsCache:
+class FeedCache:
     """The rendered feed of the newest snapshot; owned by the app, read by handlers."""
 
-    def __init__(self, network: Network, max_age_s: float) -> None:
-        self._network = network
-        self._max_age_s = max_age_s
+    def __init__(self, build: Builder, to_json: Callable[[gtfs_realtime_pb2.FeedMessage], dict]) -> None:  # type: ignore[type-arg]
+        self._build = build
+        self._to_json = to_json
         self._feed: RenderedFeed | None = None
         self.builds = 0
 
@@ -42,19 +50,36 @@ class VehiclePositionsCache:
         feed = self._feed
         if feed is not None and feed.snapshot is snapshot and now < feed.valid_until:
             return feed
-        live = snapshot.list_live(now, self._max_age_s)
-        message = build_vehicle_positions(live, self._network, now)
-        valid_until = min((v.timestamp for v in live), default=float("inf")) + self._max_age_s
+        message, valid_until = self._build(snapshot, now)
         feed = RenderedFeed(snapshot, valid_until, message.SerializeToString(),
-                            orjson.dumps(vehicle_positions_json(message)))
+                            orjson.dumps(self._to_json(message)))
         self._feed = feed
         self.builds += 1
         return feed
 
 
+def vehicle_positions_cache(network: Network, max_age_s: float) -> FeedCache:
+    def build(snapshot: LiveSnapshot, now: float) -> tuple[gtfs_realtime_pb2.FeedMessage, float]:
+        live = snapshot.list_live(now, max_age_s)
+        valid_until = min((v.timestamp for v in live), default=float("inf")) + max_age_s
+        return build_vehicle_positions(live, network, now), valid_until
+
+    return FeedCache(build, vehicle_positions_json)
+
+
+def trip_updates_cache(network: Network, max_age_s: float) -> FeedCache:
+    def build(snapshot: LiveSnapshot, now: float) -> tuple[gtfs_realtime_pb2.FeedMessage, float]:
+        current = list_trip_predictions(withdraw_stale(snapshot.predictions, now, max_age_s))
+        valid_until = min((p.made_at for p in current), default=float("inf")) + max_age_s
+        # Predicted times pass too: rebuild at least every half minute.
+        return build_trip_updates(current, network, now), min(valid_until, now + 30.0)
+
+    return FeedCache(build, trip_updates_json)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedSource:
-    cache: VehiclePositionsCache
+    cache: FeedCache
     snapshot: Callable[[], LiveSnapshot]
     clock: Callable[[], float]
 
@@ -62,18 +87,23 @@ class FeedSource:
         return self.cache.get(self.snapshot(), self.clock())
 
 
-FEED = web.AppKey("vehicle_positions", FeedSource)
+FEEDS = web.AppKey("gtfsrt_feeds", dict[str, FeedSource])
 
 
-async def vehicle_positions_pb(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[FEED].current().protobuf, content_type=PROTOBUF)
+def _feed(request: web.Request) -> RenderedFeed:
+    return request.app[FEEDS][request.match_info["feed"]].current()
 
 
-async def vehicle_positions_debug(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[FEED].current().json, content_type="application/json")
+async def feed_pb(request: web.Request) -> web.Response:
+    return web.Response(body=_feed(request).protobuf, content_type=PROTOBUF)
 
 
-def add_gtfsrt_routes(app: web.Application, source: FeedSource) -> None:
-    app[FEED] = source
-    app.router.add_get("/gtfs-rt/vehicle-positions.pb", vehicle_positions_pb)
-    app.router.add_get("/gtfs-rt/vehicle-positions.json", vehicle_positions_debug)
+async def feed_json(request: web.Request) -> web.Response:
+    return web.Response(body=_feed(request).json, content_type="application/json")
+
+
+def add_gtfsrt_routes(app: web.Application, sources: dict[str, FeedSource]) -> None:
+    app[FEEDS] = sources
+    names = "|".join(sources)
+    app.router.add_get(f"/gtfs-rt/{{feed:{names}}}.pb", feed_pb)
+    app.router.add_get(f"/gtfs-rt/{{feed:{names}}}.json", feed_json)

@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from transit.live.latency import LatencyHistogram
+from transit.prediction.predictor import Predictor
+from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board, withdraw_stale
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.state import VehicleState
 from transit.tracking.tracker import Tracker
 
 EventSink = Callable[[Sequence[StopEvent]], None]
+# Predictions from a bus not heard for this long are withdrawn, never frozen.
+PREDICTION_MAX_AGE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class LiveSnapshot:
     at: float  # the clock when the snapshot was made, Unix seconds
     vehicles: Mapping[str, VehicleState] = field(default_factory=lambda: MappingProxyType({}))
     outcomes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    predictions: PredictionBoard = EMPTY_BOARD
 
     def list_live(self, now: float, max_age_s: float) -> list[VehicleState]:
         """Vehicles heard from within ``max_age_s`` of ``now``; older ones are
@@ -38,8 +43,10 @@ class LiveSnapshot:
 
 class LiveTracking:
     def __init__(self, tracker: Tracker, clock: Callable[[], float],
-                 on_events: EventSink | None = None) -> None:
+                 on_events: EventSink | None = None, predictor: Predictor | None = None) -> None:
         self._tracker = tracker
+        self._predictor = predictor
+        self._board = EMPTY_BOARD
         self._clock = clock
         self._on_events = on_events
         self._queue: asyncio.Queue[Sequence[VehicleReport]] = asyncio.Queue()
@@ -53,18 +60,27 @@ class LiveTracking:
     def apply(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
         """Apply reports in order; publish one snapshot for all of them."""
         events: list[StopEvent] = []
+        moved: dict[str, VehicleState] = {}
         for report in reports:
             observation = self._tracker.observe(report)
             if observation.state is not None:
-                self._vehicles[report.vehicle_id] = observation.state
+                self._vehicles[report.vehicle_id] = moved[report.vehicle_id] = observation.state
             events.extend(observation.events)
+            if self._predictor is not None and observation.events:
+                self._predictor.observe(observation.events)
         now = self._clock()
+        if self._predictor is not None:
+            board = self._board
+            for vehicle_id, state in moved.items():
+                board = update_board(board, vehicle_id, self._predictor.predict(state), now)
+            self._board = withdraw_stale(board, now, PREDICTION_MAX_AGE_S)
         for report in reports:
             self.latency.add(max(0.0, now - report.received_at))
         self.snapshot = LiveSnapshot(
             at=now,
             vehicles=MappingProxyType(dict(self._vehicles)),
             outcomes=MappingProxyType({o.value: n for o, n in self._tracker.counts.items()}),
+            predictions=self._board,
         )
         if events and self._on_events is not None:
             self._on_events(events)
