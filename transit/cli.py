@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--predict", action="store_true",
                         help="predict arrivals during the replay (learning each day before the next) "
                         "and score them with two baselines; implied by the options below")
-    replay.add_argument("--score-days", type=_day_numbers, metavar="N[,M...]",
+    replay.add_argument("--score-days", metavar="N[,M...]",
                         help="1-based indexes of the replayed days whose predictions are scored "
                         "(default: the last day); earlier days are learned as history")
     replay.add_argument("--publish-every", type=float, default=60.0, metavar="SECONDS",
@@ -307,21 +307,13 @@ def _run_serve(args: argparse.Namespace, config: Config, console: Console) -> in
     return 0
 
 
-def _day_numbers(text: str) -> tuple[int, ...]:
-    """``--score-days``: 1-based day numbers, comma-separated."""
-    try:
-        numbers = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected day numbers like 2 or 2,3, not {text!r}") from None
-    if not numbers or min(numbers) < 1:
-        raise argparse.ArgumentTypeError(f"day numbers start at 1: {text!r}")
-    return numbers
-
-
 def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> int:
     from feeds.jt808.bindings import BindingFileError, Bindings, load_bindings
     from feeds.replay.outputs import VehiclePositionsWriter, write_stop_events_csv
-    from feeds.replay.predictions import PredictionReplay
+    from feeds.replay.prediction_outputs import (
+        bench_lines, plot_mae, write_predictions_csv, write_table_csv,
+    )
+    from feeds.replay.predictions import MODEL, PredictionReplay, parse_day_numbers, score_replay
     from feeds.replay.readers import (
         BadReplayFile, PassageColumns, ReportColumns, read_assignments_csv, read_true_passages_csv,
     )
@@ -372,11 +364,15 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
                       or args.prediction_plot)
     predictions = None
     if predicting:
-        scored = args.score_days or (len(loaded),)
+        try:
+            scored = parse_day_numbers(args.score_days) if args.score_days else (len(loaded),)
+        except ValueError as exc:
+            console.print(f"[red]--score-days: {exc}[/red]", highlight=False)
+            return EXIT_INVALID_INPUT
         if max(scored) > len(loaded) or args.publish_every <= 0:
             console.print(f"[red]--score-days {','.join(map(str, scored))} / --publish-every "
-                          f"{args.publish_every}: {len(loaded)} day(s) replayed, and the interval must be "
-                          f"positive[/red]", highlight=False)
+                          f"{args.publish_every:g}: {len(loaded)} day(s) replayed, and the interval must "
+                          f"be positive[/red]", highlight=False)
             return EXIT_INVALID_INPUT
         predictions = PredictionReplay(network, (n - 1 for n in scored), publish_every_s=args.publish_every)
     with progress_bar(console, "replaying") as advance:
@@ -416,55 +412,27 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
         out.print(f"{len(writer.written):,} VehiclePositions snapshots written to "
                   f"{args.vehicle_positions_out}", highlight=False)
     if predictions is not None:
-        _report_predictions(args, network, loaded, result, predictions, truth, out)
+        for day in predictions.days:
+            learned = ", ".join(d.isoformat() for d in day.history_days) or "none (schedule fallback)"
+            out.print(f"predictions of day {day.index + 1} ({day.label}): {day.publications:,} publications "
+                      f"every {args.publish_every:g} s per vehicle, {len(day.records[MODEL]):,} stop "
+                      f"predictions up to 30 min ahead; history learned from: {learned}", highlight=False)
+        scores = score_replay(network, predictions.days, loaded, result.days, truth)
+        out.print(f"arrival predictions by horizon, error = actual - predicted; truth: {scores.truth}",
+                  highlight=False)
+        for line in bench_lines(scores):
+            out.print(line, highlight=False)
+        if args.prediction_table:
+            write_table_csv(scores, args.prediction_table)
+            out.print(f"prediction scores written to {args.prediction_table}", highlight=False)
+        if args.prediction_plot:
+            plot_mae(scores, args.prediction_plot)
+            out.print(f"error against horizon plotted to {args.prediction_plot}", highlight=False)
+        if args.predictions_out:
+            rows = write_predictions_csv((r for d in predictions.days for r in d.records[MODEL]),
+                                         args.predictions_out)
+            out.print(f"{rows:,} published predictions written to {args.predictions_out}", highlight=False)
     return 0
-
-
-def _report_predictions(args: argparse.Namespace, network, loaded, result, predictions,  # type: ignore[no-untyped-def]
-                        truth, out: Console) -> None:
-    """Score the published predictions of the scored days and write what was asked."""
-    from feeds.replay.prediction_outputs import (
-        TABLE_COLUMNS, plot_mae, table_rows, write_predictions_csv, write_table_csv,
-    )
-    from feeds.replay.predictions import (
-        MODEL, TruthSource, actual_from_events, actual_from_passages, score_days, service_dates,
-    )
-    from feeds.replay.truth import observed_passages
-
-    actual: dict = {}  # type: ignore[type-arg]
-    used = []
-    for day in predictions.days:
-        dates = service_dates(day)
-        observed = [o for o in loaded[day.index].observed if o.trip_id is not None]
-        if truth is not None:
-            source = TruthSource.FILE
-            actual.update(actual_from_passages(truth, network, dates))
-        elif observed:
-            source = TruthSource.OBSERVED
-            actual.update(actual_from_passages(observed_passages(observed, network), network, dates))
-        else:
-            source = TruthSource.STOP_EVENTS
-            actual.update(actual_from_events(result.days[day.index].events, network))
-        learned = ", ".join(d.isoformat() for d in day.history_days) or "none: schedule fallback"
-        used.append(f"day {day.index + 1} ({day.label}): truth = {source}")
-        out.print(f"predictions of day {day.index + 1} ({day.label}): {day.publications:,} publications "
-                  f"every {args.publish_every:g} s per vehicle, {len(day.records[MODEL]):,} stop predictions "
-                  f"up to 30 min ahead; history learned from: {learned}; truth: {source}", highlight=False)
-    scores = score_days(predictions.days, actual, "; ".join(used))
-    table = Table(*TABLE_COLUMNS, title="arrival predictions by horizon (error = actual - predicted, s)")
-    for row in table_rows(scores):
-        table.add_row(*row)
-    out.print(table)
-    if args.prediction_table:
-        write_table_csv(scores, args.prediction_table)
-        out.print(f"prediction scores written to {args.prediction_table}", highlight=False)
-    if args.prediction_plot:
-        plot_mae(scores, args.prediction_plot)
-        out.print(f"error against horizon plotted to {args.prediction_plot}", highlight=False)
-    if args.predictions_out:
-        rows = write_predictions_csv((r for d in predictions.days for r in d.records[MODEL]),
-                                     args.predictions_out)
-        out.print(f"{rows:,} published predictions written to {args.predictions_out}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+from typing import Protocol
 
 from transit.live.tracking import LiveSnapshot, LiveTracking
 from transit.model.network import Network
@@ -26,6 +27,24 @@ from transit.tracking.tracker import Tracker, TrackingParams
 EventKey = tuple[date, str, int]  # (service date, trip id, stop sequence)
 Progress = Callable[[int, int], None]  # (reports applied, reports in all days)
 SnapshotSink = Callable[[LiveSnapshot], None]
+
+
+
+class DayObserver(Protocol):
+    """Follows a replay day by day and batch by batch, as the live service's
+    next stages follow the single writer (the predictor, in ``predictions``)."""
+
+    def start_day(self, index: int, day: ReplayDay) -> None:
+        """Day ``index`` (0-based) is about to be replayed."""
+
+    def after_batch(self, snapshot: LiveSnapshot, batch: Sequence[VehicleReport],
+                    events: Sequence[StopEvent]) -> None:
+        """``batch`` was applied: ``snapshot`` is the live state after it and
+        ``events`` the stop events it completed, as emitted."""
+
+    def end_day(self, index: int, result: DayResult) -> None:
+        """Day ``index`` is over; ``result`` holds its stop events."""
+
 
 # The progress callback is called about this often (in reports): a bar needs
 # no more, and calling it per batch would cost more than the batch.
@@ -112,6 +131,7 @@ def replay_days(
     snapshot_every_s: float | None = None,
     on_snapshot: SnapshotSink | None = None,
     progress: Progress | None = None,
+    observer: DayObserver | None = None,
     params: TrackingParams = TrackingParams(),
     timer: Callable[[], float] = time.perf_counter,
 ) -> ReplayResult:
@@ -120,7 +140,7 @@ def replay_days(
     ``on_events`` sees every batch of stop events as the live sink would;
     ``on_snapshot`` gets the live snapshot each time the simulated clock
     passes a multiple of ``snapshot_every_s``; ``progress`` is called with
-    (reports applied, total reports).
+    (reports applied, total reports); ``observer`` follows each day and batch.
     """
     clock = _SimulatedClock()
     emitted: list[StopEvent] = []
@@ -137,13 +157,17 @@ def replay_days(
     done = 0
     next_progress = 0
     results: list[DayResult] = []
-    for day in days:
+    for index, day in enumerate(days):
+        if observer is not None:
+            observer.start_day(index, day)
         started = timer()
         first = len(emitted)
         agreement = _AgreementCount() if day.feed_trip_ids is not None else None
         for batch, trips in _batches(day):
             clock.now = batch[-1].received_at
-            live.apply(batch)
+            applied = live.apply(batch)
+            if observer is not None:
+                observer.after_batch(live.snapshot, batch, applied)
             if agreement is not None:
                 agreement.add(live.snapshot, batch, trips)
             snapshots.maybe_take(live.snapshot)
@@ -158,6 +182,8 @@ def replay_days(
             raw_events=len(day_events), events=latest_events(day_events),
             trip_agreement=agreement.result() if agreement is not None else None,
         ))
+        if observer is not None:
+            observer.end_day(index, results[-1])
     if progress is not None:
         progress(done, total)
     return ReplayResult(

@@ -1,0 +1,102 @@
+"""What a replay writes about its predictions: the published predictions as
+CSV, the scores per horizon as a table (text and CSV), and a PNG of mean
+absolute error against horizon."""
+
+from __future__ import annotations
+
+import csv
+import math
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+from feeds.replay.predictions import DCF, METHODS, MODEL, SCHEDULE, PredictionScores
+from transit.prediction.scoring import BUCKETS, PredictionRecord
+
+PREDICTION_COLUMNS = ("made_at", "vehicle_id", "service_date", "trip_id", "stop_sequence", "stop_id",
+                      "predicted_arrival")
+TABLE_COLUMNS = ("horizon", "method", "count", "mae_s", "median_abs_s", "p90_abs_s", "bias_s",
+                 "within_band", "mae_change_vs_dcf")
+
+
+def write_predictions_csv(records: Iterable[PredictionRecord], path: Path | str) -> int:
+    """One row per published stop prediction (times in Unix seconds; the
+    predicted departure at a trip's first stop); returns the number of rows."""
+    count = 0
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(PREDICTION_COLUMNS)
+        for r in records:
+            writer.writerow((repr(r.made_at), r.vehicle_id, r.service_date.isoformat(), r.trip_id,
+                             r.stop_sequence, r.stop_id, repr(r.predicted)))
+            count += 1
+    return count
+
+
+def table_rows(scores: PredictionScores) -> list[tuple[str, ...]]:
+    """The score table as text cells, in ``TABLE_COLUMNS`` order: per bucket,
+    one row per method (the MAE change against delay carried forward on the
+    model's row only)."""
+    rows = []
+    for i in range(len(BUCKETS)):
+        for method in METHODS:
+            s = scores.scores[method][i]
+            change = _number(scores.mae_change_vs_dcf(i), 4) if method == MODEL else ""
+            rows.append((s.label, method, str(s.count), _number(s.mae_s, 1), _number(s.median_abs_s, 1),
+                         _number(s.p90_abs_s, 1), _number(s.bias_s, 1), _number(s.within_band, 4), change))
+    return rows
+
+
+def write_table_csv(scores: PredictionScores, path: Path | str) -> None:
+    with Path(path).open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(TABLE_COLUMNS)
+        writer.writerows(table_rows(scores))
+
+
+def bench_lines(scores: PredictionScores) -> list[str]:
+    """The table as scripts/bench_prediction.py prints it, with the bias added
+    (and its sign for the MAE against delay carried forward: positive, the model is better)."""
+    lines = [f"{'horizon':>10} {'model':>34} {'delay carried fwd':>34} {'schedule':>34}   MAE vs DCF"]
+    for i, bucket in enumerate(scores.scores[MODEL]):
+        cells = []
+        for name in (MODEL, DCF, SCHEDULE):
+            s = scores.scores[name][i]
+            cells.append(f"{s.mae_s:6.0f} {s.median_abs_s:5.0f} {s.p90_abs_s:5.0f} {s.bias_s:+5.0f} "
+                         f"{s.within_band:6.1%}")
+        lines.append(f"{bucket.label:>10} {cells[0]:>34} {cells[1]:>34} {cells[2]:>34}   "
+                     f"{-scores.mae_change_vs_dcf(i):+.0%} (n={bucket.count:,})")
+    lines.append("columns: MAE, median |error|, p90 |error|, bias (actual - predicted) (s), "
+                 "share inside the band; MAE vs DCF: how much lower the model's MAE is (positive: "
+                 "the model is better), as in scripts/bench_prediction.py")
+    return lines
+
+
+def plot_mae(scores: PredictionScores, path: Path | str, title: str = "") -> None:
+    """A PNG of mean absolute error (s) against horizon (bucket midpoints, min),
+    one line per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server
+    from matplotlib import pyplot as plt
+
+    middles = [(low + high) / 120 for low, high, _, _ in BUCKETS]
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=100)
+    try:
+        for method in METHODS:
+            axes.plot(middles, [s.mae_s for s in scores.scores[method]], marker="o", label=method)
+        axes.set_xlabel("horizon (min ahead of the actual arrival; bucket middles)")
+        axes.set_ylabel("mean absolute error (s)")
+        axes.set_title(textwrap.fill(title or f"arrival prediction error against horizon "
+                                     f"(truth: {scores.truth})", 90), fontsize=9)
+        axes.set_ylim(bottom=0)
+        axes.grid(alpha=0.3)
+        axes.legend()
+        figure.tight_layout()
+        figure.savefig(Path(path), format="png")
+    finally:
+        plt.close(figure)
+
+
+def _number(value: float, digits: int) -> str:
+    return "" if math.isnan(value) else f"{value:.{digits}f}"
