@@ -1,8 +1,8 @@
-"""The one ingest path: durable first, then live (DESIGN.md "Durability").
+"""The one ingest path (DESIGN.md "Durability").
 
 Every feed hands its decoded records to ``Ingest``; a batch is acknowledged to
-its feed only after PostgreSQL has committed it, and only then applied to the
-live state, so a restart never forgets what signs were already shown.
+its feed only after PostgreSQL has committed it, so nothing acknowledged is
+ever lost. Reports go to the live state in the same order as they come in.
 """
 
 from __future__ import annotations
@@ -58,10 +58,15 @@ class Ingest:
         self._queue.put_nowait(item)
 
     async def submit_reports(self, reports: Sequence[VehicleReport]) -> None:
-        """Returns once ``reports`` are durable; then they go live."""
+        """Returns once ``reports`` are durable, so the feed may acknowledge them.
+
+        They go live at once, while the commit runs: a sign need not wait for
+        the disk, and a report lost to a crash before its commit was never
+        acknowledged, so its terminal sends it again (tracking drops the repeat).
+        """
+        self._live.submit(reports)
         await self._reports.write(reports)
         self.stored_reports += len(reports)
-        self._live.submit(reports)
 
     async def submit_taps(self, raw: Sequence[RawTap]) -> None:
         taps = [to_tap(t, self._key) for t in raw]
