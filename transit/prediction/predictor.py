@@ -26,6 +26,19 @@ from transit.tracking.state import StopStatus, TripRef, VehicleState
 
 MOVING_MPS = 2.0
 NEAR_STOP_M = 300.0
+HISTORY, SCHEDULE = "history", "schedule"  # what an expected running time comes from
+MIN_DWELLS_TODAY = 3
+MAX_DWELL_S = 600.0
+
+
+@dataclass
+class _Mean:
+    n: int = 0
+    mean: float = 0.0
+
+    def add(self, value: float) -> None:
+        self.n += 1
+        self.mean += (value - self.mean) / self.n
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,8 @@ class Predictor:
         self._residuals: dict[tuple[date, str], TripResidual] = {}
         self._origins: dict[date, float] = {}
         self._active: dict[date, frozenset[str]] = {}
+        self._dwells_today: dict[str, _Mean] = {}
+        self._all_dwells_today = _Mean()
         self._index: dict[str, dict[int, int]] = {
             pid: {p.sequence_at(i): i for i in range(len(p.stop_ids))}
             for pid, p in network.patterns.items()
@@ -82,6 +97,10 @@ class Predictor:
                 self._learn_segment(trip, event.service_date, index - 1, previous[1], event.arrival, key)
             if event.departure is not None:
                 self._last_departure[key] = (index, event.departure)
+                if event.arrival is not None and 0 <= event.departure - event.arrival <= MAX_DWELL_S:
+                    dwell = event.departure - event.arrival
+                    self._dwells_today.setdefault(event.stop_id, _Mean()).add(dwell)
+                    self._all_dwells_today.add(dwell)
             if index == len(self._network.patterns[trip.pattern_id].stop_ids) - 1:
                 self._last_departure.pop(key, None)
                 self._residuals.pop(key, None)
@@ -89,33 +108,44 @@ class Predictor:
     def _learn_segment(self, trip: Trip, day: date, i: int, left: float, arrived: float,
                        key: tuple[date, str]) -> None:
         pattern = self._network.patterns[trip.pattern_id]
-        expected, _ = self._historical_running(trip, pattern, i, day, left)
+        expected, _, basis = self._historical_running(trip, pattern, i, day, left)
         observed = arrived - left
         ratio = observed / expected if expected > 0 else 1.0
         if not RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
             return
         segment = (pattern.stop_ids[i], pattern.stop_ids[i + 1])
         log_ratio = math.log(ratio)
-        street = math.log(self._conditions.factor(segment, left))
+        street = math.log(self._conditions.factor(segment, left, basis))
         self._residuals.setdefault(key, TripResidual()).add(log_ratio - street)
-        self._conditions.observe(segment, log_ratio, arrived)
+        self._conditions.observe(segment, log_ratio, arrived, basis)
 
     # -- expected times ------------------------------------------------------
 
     def _historical_running(self, trip: Trip, pattern: Pattern, i: int, day: date,
-                            at: float) -> tuple[float, float]:
-        """(mean, std) seconds from stop i to i + 1 leaving at ``at``."""
+                            at: float) -> tuple[float, float, str]:
+        """(mean, std) seconds from stop i to i + 1 leaving at ``at``, and
+        what they come from: "history" or "schedule"."""
         segment = (pattern.stop_ids[i], pattern.stop_ids[i + 1])
         estimate = self._history.find_running(segment, day_type(day), at - self._origin(day))
         if estimate is not None:
-            return estimate.mean, max(estimate.std, self._params.history_floor_cv * estimate.mean)
+            return estimate.mean, max(estimate.std, self._params.history_floor_cv * estimate.mean), HISTORY
         scheduled = max(1.0, float(trip.arrivals[i + 1] - trip.departures[i]))
-        return scheduled, self._params.schedule_cv * scheduled
+        return scheduled, self._params.schedule_cv * scheduled, SCHEDULE
 
     def _dwell(self, trip: Trip, pattern: Pattern, i: int, day: date, at: float) -> float:
-        estimate = self._history.find_dwell(pattern.stop_ids[i], day_type(day), at - self._origin(day))
+        """History, else what buses dwelt there today, else at any stop today,
+        else the schedule. Running times are learned between departure and
+        arrival, so dwells must come from observation too: timetables that
+        give no dwell (arrival = departure) hide it in their running times."""
+        stop_id = pattern.stop_ids[i]
+        estimate = self._history.find_dwell(stop_id, day_type(day), at - self._origin(day))
         if estimate is not None:
             return estimate.mean
+        today = self._dwells_today.get(stop_id)
+        if today is not None and today.n >= MIN_DWELLS_TODAY:
+            return today.mean
+        if self._all_dwells_today.n >= MIN_DWELLS_TODAY:
+            return self._all_dwells_today.mean
         return float(trip.departures[i] - trip.arrivals[i])
 
     # -- predicting ----------------------------------------------------------
@@ -195,8 +225,8 @@ class Predictor:
 
     def _running(self, trip: Trip, pattern: Pattern, i: int, day: date, at: float,
                  residual: float) -> tuple[float, float]:
-        mean, std = self._historical_running(trip, pattern, i, day, at)
-        factor = self._conditions.factor((pattern.stop_ids[i], pattern.stop_ids[i + 1]), at) * residual
+        mean, std, basis = self._historical_running(trip, pattern, i, day, at)
+        factor = self._conditions.factor((pattern.stop_ids[i], pattern.stop_ids[i + 1]), at, basis) * residual
         return mean * factor, std * factor
 
     def _walk(self, trip: Trip, pattern: Pattern, day: date, index: int, arrival: float,
