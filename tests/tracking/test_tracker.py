@@ -171,3 +171,16 @@ def test_assignments_pin_the_block(network: Network) -> None:
     observation = tracker.observe(report(network, DEPARTS - 240, 0.0, speed=0.0))
     assert observation.state is not None and observation.state.trip is not None
     assert observation.state.trip.block_id == "L1-B2"
+
+
+def test_a_confirmed_bus_whose_guessed_trip_was_taken_and_dropped_meanwhile(network: Network) -> None:
+    """Claims change hands while a bus waits at a terminal: confirming its
+    trip must not trip over a claim another bus took and then released."""
+    tracker = Tracker(network)
+    tracker.observe(report(network, DEPARTS - 240, 0.0, speed=0.0))
+    (state,) = tracker.list_states()
+    assert state.trip is not None
+    key = (WEEKDAY, state.trip.trip_id)
+    tracker._claims.pop(key)  # as if another bus had claimed it, then released it
+    events = drive(tracker, network, [(-200, 0.0), (30, 200.0), (75, 500.0)])
+    assert [e.stop_sequence for e in events] == [1, 2]

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from transit.live.latency import LatencyHistogram
 from transit.prediction.predictor import Predictor
-from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board, withdraw_stale
+from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board_batch, withdraw_stale
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.state import VehicleState
 from transit.tracking.tracker import Tracker
@@ -23,6 +23,9 @@ from transit.tracking.tracker import Tracker
 EventSink = Callable[[Sequence[StopEvent]], None]
 # Predictions from a bus not heard for this long are withdrawn, never frozen.
 PREDICTION_MAX_AGE_S = 300.0
+# Sweeping the whole board for stale predictions each batch would cost more
+# than the batch; readers filter by age anyway (the TripUpdates feed does).
+SWEEP_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class LiveTracking:
         self._tracker = tracker
         self._predictor = predictor
         self._board = EMPTY_BOARD
+        self._next_sweep = -float("inf")
         self._clock = clock
         self._on_events = on_events
         self._queue: asyncio.Queue[Sequence[VehicleReport]] = asyncio.Queue()
@@ -70,10 +74,12 @@ class LiveTracking:
                 self._predictor.observe(observation.events)
         now = self._clock()
         if self._predictor is not None:
-            board = self._board
-            for vehicle_id, state in moved.items():
-                board = update_board(board, vehicle_id, self._predictor.predict(state), now)
-            self._board = withdraw_stale(board, now, PREDICTION_MAX_AGE_S)
+            predict = self._predictor.predict
+            board = update_board_batch(self._board, {v: predict(s) for v, s in moved.items()}, now)
+            if now >= self._next_sweep:
+                board = withdraw_stale(board, now, PREDICTION_MAX_AGE_S)
+                self._next_sweep = now + SWEEP_EVERY_S
+            self._board = board
         for report in reports:
             self.latency.add(max(0.0, now - report.received_at))
         self.snapshot = LiveSnapshot(

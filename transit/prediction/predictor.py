@@ -17,7 +17,7 @@ from datetime import date
 
 from transit.model.network import Network, Pattern, Trip
 from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
-from transit.prediction.history import RATIO_RANGE, History, day_type
+from transit.prediction.history import RATIO_RANGE, DayType, History, day_type
 from transit.prediction.realtime import Conditions, TripResidual
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
@@ -44,7 +44,7 @@ class _Mean:
 @dataclass(frozen=True, slots=True)
 class PredictionParams:
     min_recovery_s: float = 180.0  # at a terminal between two trips of a block
-    horizon_s: float = 3600.0  # next trips are predicted while they start within this
+    horizon_s: float = 1800.0  # next trips are predicted while they start within this
     base_uncertainty_s: float = 10.0
     schedule_cv: float = 0.2  # spread of a running time known only from the schedule
     history_floor_cv: float = 0.05
@@ -62,12 +62,19 @@ class Predictor:
         self._residuals: dict[tuple[date, str], TripResidual] = {}
         self._origins: dict[date, float] = {}
         self._active: dict[date, frozenset[str]] = {}
+        self._kinds: dict[date, DayType] = {}
         self._dwells_today: dict[str, _Mean] = {}
         self._all_dwells_today = _Mean()
         self._index: dict[str, dict[int, int]] = {
             pid: {p.sequence_at(i): i for i in range(len(p.stop_ids))}
             for pid, p in network.patterns.items()
         }
+
+    def _day_type(self, day: date) -> DayType:
+        kind = self._kinds.get(day)
+        if kind is None:
+            kind = self._kinds[day] = day_type(day)
+        return kind
 
     def _services(self, day: date) -> frozenset[str]:
         services = self._active.get(day)
@@ -126,7 +133,7 @@ class Predictor:
         """(mean, std) seconds from stop i to i + 1 leaving at ``at``, and
         what they come from: "history" or "schedule"."""
         segment = (pattern.stop_ids[i], pattern.stop_ids[i + 1])
-        estimate = self._history.find_running(segment, day_type(day), at - self._origin(day))
+        estimate = self._history.find_running(segment, self._day_type(day), at - self._origin(day))
         if estimate is not None:
             return estimate.mean, max(estimate.std, self._params.history_floor_cv * estimate.mean), HISTORY
         scheduled = max(1.0, float(trip.arrivals[i + 1] - trip.departures[i]))
@@ -138,7 +145,7 @@ class Predictor:
         arrival, so dwells must come from observation too: timetables that
         give no dwell (arrival = departure) hide it in their running times."""
         stop_id = pattern.stop_ids[i]
-        estimate = self._history.find_dwell(stop_id, day_type(day), at - self._origin(day))
+        estimate = self._history.find_dwell(stop_id, self._day_type(day), at - self._origin(day))
         if estimate is not None:
             return estimate.mean
         today = self._dwells_today.get(stop_id)

@@ -93,14 +93,37 @@ def update_board(
     fresher reports and must not roll the board back.
     Raises ``ForeignPrediction`` if a prediction names another vehicle.
     """
+    return update_board_batch(board, {vehicle_id: predictions}, now)
+
+
+def update_board_batch(
+    board: PredictionBoard,
+    updates: Mapping[str, Sequence[TripPrediction]],
+    now: float,
+) -> PredictionBoard:
+    """``update_board`` for several vehicles at once, copying the board once:
+    the writer applies reports in batches under load."""
+    by_trip = dict(board.by_trip)
+    by_vehicle = dict(board.by_vehicle)
+    changed = False
+    for vehicle_id, predictions in updates.items():
+        changed |= _replace(by_trip, by_vehicle, vehicle_id, predictions, now)
+    return PredictionBoard(_frozen(by_trip), _frozen(by_vehicle)) if changed else board
+
+
+def _replace(
+    by_trip: dict[TripKey, TripPrediction],
+    by_vehicle: dict[str, frozenset[TripKey]],
+    vehicle_id: str,
+    predictions: Sequence[TripPrediction],
+    now: float,
+) -> bool:
     for prediction in predictions:
         if prediction.vehicle_id != vehicle_id:
             raise ForeignPrediction(vehicle_id, prediction)
-    held = [board.by_trip[key] for key in board.by_vehicle.get(vehicle_id, ())]
+    held = [by_trip[key] for key in by_vehicle.get(vehicle_id, ())]
     if held and predictions and max(p.made_at for p in predictions) < max(p.made_at for p in held):
-        return board
-    by_trip = dict(board.by_trip)
-    by_vehicle = dict(board.by_vehicle)
+        return False
     for key in by_vehicle.pop(vehicle_id, frozenset()):
         del by_trip[key]
     claimed: set[TripKey] = set()
@@ -117,7 +140,7 @@ def update_board(
         claimed.add(key)
     if claimed:
         by_vehicle[vehicle_id] = frozenset(claimed)
-    return PredictionBoard(_frozen(by_trip), _frozen(by_vehicle))
+    return True
 
 
 def withdraw_stale(board: PredictionBoard, now: float, max_age_s: float) -> PredictionBoard:
@@ -166,9 +189,13 @@ def _stop_time(stop: StopPrediction) -> float | None:
 
 
 def _is_over(prediction: TripPrediction, now: float) -> bool:
-    """Whether every predicted time of the trip is before ``now`` (true with none)."""
-    times = [t for s in prediction.stops for t in (s.arrival, s.departure) if t is not None]
-    return not times or max(times) < now
+    """Whether every predicted time of the trip is before ``now`` (true with none).
+    Times increase along a trip, so the last stop that has one decides."""
+    for stop in reversed(prediction.stops):
+        last = stop.departure if stop.departure is not None else stop.arrival
+        if last is not None:
+            return last < now
+    return True
 
 
 def _beats(challenger: TripPrediction, holder: TripPrediction) -> bool:

@@ -422,7 +422,9 @@ class Tracker:
                 best = (cost, trip)
         chosen = best[1]
         if chosen is not run.trip:
-            del self._claims[(run.service_date, run.trip.trip_id)]
+            old_key = (run.service_date, run.trip.trip_id)
+            if self._claims.get(old_key) == run.vehicle_id:
+                del self._claims[old_key]
             self._claims[(run.service_date, chosen.trip_id)] = run.vehicle_id
             run.trip = chosen
             self._vehicles[run.vehicle_id].block = self._block_on(chosen, run.service_date)
