@@ -219,7 +219,35 @@ class Predictor:
             arrival = clock + expected
             variance += (share * std) ** 2
         stops.extend(self._walk(trip, pattern, ref.service_date, index, arrival, variance, residual))
+        if not self._knows(pattern, ref.service_date, now):
+            stops = self._lean_on_delay(stops, trip, origin, index, state.delay_s or 0.0)
         return TripPrediction(ref, state.vehicle_id, now, state.delay_s, tuple(stops))
+
+    def _knows(self, pattern: Pattern, day: date, at: float) -> bool:
+        """Whether history covers most of this pattern's streets."""
+        kind, seconds = self._day_type(day), at - self._origin(day)
+        known = sum(
+            1 for a, b in zip(pattern.stop_ids, pattern.stop_ids[1:])
+            if self._history.find_running((a, b), kind, seconds) is not None
+        )
+        return known * 2 >= len(pattern.stop_ids) - 1
+
+    @staticmethod
+    def _lean_on_delay(stops: list[StopPrediction], trip: Trip, origin: float, index: int,
+                       delay: float) -> list[StopPrediction]:
+        """Without history the model knows the streets only through today's
+        buses, and the timetable plus the current delay is as good a guess:
+        average the two (independent errors partly cancel)."""
+        blended = []
+        for offset, stop in enumerate(stops):
+            i = index + offset
+            carried_arrival = origin + trip.arrivals[i] + delay
+            carried_departure = origin + trip.departures[i] + delay
+            arrival = None if stop.arrival is None else (stop.arrival + carried_arrival) / 2
+            departure = None if stop.departure is None else (stop.departure + carried_departure) / 2
+            blended.append(StopPrediction(stop.stop_sequence, stop.stop_id, arrival, departure,
+                                          stop.uncertainty_s))
+        return blended
 
     def _predict_from_start(self, trip: Trip, ref: TripRef, state: VehicleState, departure: float,
                             variance: float) -> TripPrediction:
