@@ -16,7 +16,10 @@ for the session and dropped at the end. Unset: a throwaway embedded PostgreSQL
 from __future__ import annotations
 
 import os
+import pathlib
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -52,11 +55,19 @@ async def _drop_database(server_dsn: str, name: str) -> None:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def server_dsn(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """DSN of a database on the test server that tests may create databases from."""
-    data_dir = tmp_path_factory.mktemp("postgres") / "data"  # used only when embedded
-    async with open_database(os.environ.get("DATABASE_URL"), data_dir) as dsn:
-        yield dsn
+async def server_dsn() -> AsyncIterator[str]:
+    """DSN of a database on the test server that tests may create databases from.
+
+    The embedded cluster lives outside pytest's temporary folders: pytest
+    prunes old ones at start, so another pytest run on the machine would
+    delete a running cluster's files from under it.
+    """
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="transit-test-pg-"))
+    try:
+        async with open_database(os.environ.get("DATABASE_URL"), scratch / "data") as dsn:
+            yield dsn
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
