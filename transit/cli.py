@@ -167,6 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--prediction-plot", type=Path, metavar="FILE.png",
                         help="write a PNG of mean absolute error against horizon, one line per method")
     replay.set_defaults(run=_run_replay)
+
+    posters = command("posters", help="write a printable poster per stop (name, lines, first/last bus, "
+                      "QR code to the stop page), from the live schedule or --gtfs")
+    posters.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write posters to")
+    posters.add_argument("--size", choices=("A4", "A3"), default="A4", help="paper size (default A4)")
+    posters.add_argument("--format", choices=("svg", "pdf"), default="svg", help="file format (default svg)")
+    posters.add_argument("--base-url", help="public address of the service that the QR codes point at "
+                         "(default: http://HOST:PORT of the configuration)")
+    posters.add_argument("--stops", nargs="+", metavar="STOP_ID", help="only these stops (default: all)")
+    posters.add_argument("--gtfs", type=Path, help="GTFS zip to use instead of the live schedule version")
+    posters.add_argument("--day", type=date.fromisoformat,
+                         help="service day whose first/last buses are printed, YYYY-MM-DD (default today)")
+    posters.set_defaults(run=_run_posters)
     return parser
 
 
@@ -432,6 +445,45 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
             rows = write_predictions_csv((r for d in predictions.days for r in d.records[MODEL]),
                                          args.predictions_out)
             out.print(f"{rows:,} published predictions written to {args.predictions_out}", highlight=False)
+    return 0
+
+
+def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from zoneinfo import ZoneInfo
+
+    from signage.posters import write_posters
+    from transit.gtfs.feed import load_feed_file
+    from transit.progress import progress_bar, steps
+    from transit.versions import NoLiveSchedule, load_live_schedule
+
+    if args.gtfs is not None:
+        with steps(console, f"loading {args.gtfs}") as note:
+            network = load_feed_file(args.gtfs, note).network
+    else:
+        loaded = []
+
+        async def load(pool: object) -> None:
+            with steps(console, "loading the live schedule") as note:
+                loaded.append((await load_live_schedule(pool, note)).network)  # type: ignore[arg-type]
+
+        try:
+            _with_database(config, load)
+        except NoLiveSchedule as exc:
+            console.print(f"[red]{exc}[/red]", highlight=False)
+            return 1
+        network = loaded[0]
+    base_url = args.base_url or f"http://{config.http_host}:{config.http_port}"
+    if args.base_url is None:
+        console.print(f"[yellow]no --base-url: the QR codes point at {base_url}[/yellow]", highlight=False)
+    unknown = [s for s in args.stops or () if s not in network.stops]
+    if unknown:
+        console.print(f"[red]no such stop: {', '.join(unknown)}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
+    day = args.day or datetime.now(ZoneInfo(network.timezone)).date()
+    with progress_bar(console, f"posters ({args.size}, {args.format})") as advance:
+        written = write_posters(network, args.out, base_url=base_url, day=day, size=args.size,
+                                fmt=args.format, stop_ids=args.stops, progress=advance)
+    console.print(f"{len(written)} posters written to {args.out} (first/last buses of {day})")
     return 0
 
 
