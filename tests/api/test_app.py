@@ -136,3 +136,10 @@ async def test_trip_updates_feed_publishes_and_withdraws(service: Service) -> No
     clock.now += 6 * 60
     feed.ParseFromString(await (await client.get("/gtfs-rt/trip-updates.pb")).read())
     assert list(feed.entity) == []
+
+
+async def test_stop_page_is_served(service: Service) -> None:
+    response = await service.client.get("/s/S2")
+    assert response.status == 200
+    assert "红旗街十字" in await response.text()
+    assert (await service.client.get("/s/S9")).status == 404

@@ -20,6 +20,8 @@ from transit.api.gtfsrt import (
     trip_updates_cache,
     vehicle_positions_cache,
 )
+from signage.pages import add_stop_page_routes
+from transit.arrivals import StopTimetable
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 
@@ -171,6 +173,9 @@ def init_app(context: ServiceContext) -> web.Application:
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
+    timetable = StopTimetable(context.network)
+    add_stop_page_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
+                         clock=context.clock)
     add_gtfsrt_routes(app, {
         "vehicle-positions": FeedSource(vehicle_positions_cache(context.network, LIVE_MAX_AGE_S),
                                         snapshot, context.clock),
