@@ -1,0 +1,358 @@
+"""What a stop sign shows, and its three renderings: compact JSON, fixed-width
+GB2312 LED text, and a Chinese voice text for the sign's speaker.
+
+Pure: the network, the timetable, the live snapshot and the time come in as
+arguments. ``build_stop_board`` is the read model; ``render_*`` turn it into
+bytes. A time from the timetable is always marked (``scheduled_only``, "计划")
+and shown as a clock time, never as a countdown that would freeze.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from transit.arrivals import Arrival, Source, StopTimetable, list_arrivals
+from transit.live.tracking import LiveSnapshot
+from transit.model.network import Network
+
+ARRIVING_S = 60.0  # at most this far away: "arriving"
+JUST_LEFT_S = 60.0  # predicted at this stop within this long ago: "just left"
+PER_LINE = 3  # arrivals shown per line
+HORIZON_S = 3600.0
+LAST_BUS_NOTICE_S = 3600.0  # announce the last bus when it is this close
+MEMO_DAYS = 4  # service days whose first/last calls are kept
+
+
+class ArrivalState(enum.StrEnum):
+    COMING = "coming"
+    ARRIVING = "arriving"
+    JUST_LEFT = "just_left"
+
+
+class Notice(enum.StrEnum):
+    FIRST_BUS = "first_bus"  # before service: when the first bus comes
+    LAST_BUS = "last_bus"  # the last bus is within the hour
+    SERVICE_OVER = "service_over"  # the last bus has gone
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAlert:
+    """A disruption shown on the sign (filled by a later issue)."""
+
+    alert_id: str
+    header: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignArrival:
+    minutes: int  # whole minutes to go (0 when arriving or just left)
+    time: float  # Unix s, predicted or, when ``scheduled_only``, scheduled
+    state: ArrivalState
+    scheduled_only: bool  # no live bus: the timetable's time ("计划")
+    vehicle_id: str | None
+    crowding: str | None = None  # passenger flow comes in a later issue
+
+
+@dataclass(frozen=True, slots=True)
+class LineNotice:
+    kind: Notice
+    time: float | None  # the first or last bus, Unix s
+    text: str  # "首班车 06:00", "末班车 22:30", "末班车已过"
+
+
+@dataclass(frozen=True, slots=True)
+class LineBoard:
+    route_id: str
+    line: str  # short name, "1路"
+    headsign: str
+    arrivals: tuple[SignArrival, ...]
+    notice: LineNotice | None
+
+
+@dataclass(frozen=True, slots=True)
+class StopBoard:
+    stop_id: str
+    stop_name: str
+    at: float
+    lines: tuple[LineBoard, ...]
+    alerts: tuple[ServiceAlert, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    body: bytes
+    etag: str  # a strong HTTP entity tag: the hash of ``body``, quoted
+    content_type: str
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+class StopLines:
+    """The lines (route, usual headsign) serving each stop, built once per
+    network, and their first and last calls per service day, memoised: the
+    timetable scan behind them is the dearest part of a sign's board."""
+
+    def __init__(self, network: Network, timetable: StopTimetable) -> None:
+        headsigns: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+        for trip in network.trips.values():
+            pattern = network.patterns[trip.pattern_id]
+            for stop_id in pattern.stop_ids[:-1]:  # nobody boards at the last stop
+                headsigns[stop_id][trip.route_id][trip.headsign] += 1
+        self._lines = {
+            stop_id: tuple(sorted(((route_id, counts.most_common(1)[0][0]) for route_id, counts in routes.items()),
+                                  key=lambda line: _natural(network.routes[line[0]].short_name)))
+            for stop_id, routes in headsigns.items()
+        }
+        self._timetable = timetable
+        self._spans: dict[date, dict[str, Mapping[str, tuple[float, float]]]] = {}
+
+    def list_lines(self, stop_id: str) -> tuple[tuple[str, str], ...]:
+        return self._lines.get(stop_id, ())
+
+    def first_and_last(self, stop_id: str, day: date) -> Mapping[str, tuple[float, float]]:
+        """``StopTimetable.first_and_last``, memoised for the last few service days."""
+        by_stop = self._spans.get(day)
+        if by_stop is None:
+            while len(self._spans) >= MEMO_DAYS:
+                del self._spans[min(self._spans)]
+            by_stop = self._spans[day] = {}
+        spans = by_stop.get(stop_id)
+        if spans is None:
+            spans = by_stop[stop_id] = self._timetable.first_and_last(stop_id, day)
+        return spans
+
+
+def build_stop_board(network: Network, timetable: StopTimetable, lines: StopLines,
+                     snapshot: LiveSnapshot, stop_id: str, now: float,
+                     alerts: tuple[ServiceAlert, ...] = ()) -> StopBoard:
+    """Per line serving ``stop_id``: the next ``PER_LINE`` arrivals within the
+    hour (and a bus that just left), with a first/last-bus notice."""
+    by_route: dict[str, list[Arrival]] = defaultdict(list)
+    for arrival in list_arrivals(network, timetable, snapshot.predictions, stop_id, now, HORIZON_S):
+        by_route[arrival.route_id].append(arrival)
+    spans = _service_spans(lines, network.timezone, stop_id, now)
+    boards = []
+    seen = set()
+    for route_id, headsign in lines.list_lines(stop_id):
+        seen.add(route_id)
+        boards.append(_line_board(network, route_id, headsign, by_route.get(route_id, []), spans.get(route_id), now))
+    for route_id in sorted(set(by_route) - seen):  # a detour through this stop
+        found = by_route[route_id]
+        boards.append(_line_board(network, route_id, found[0].headsign, found, spans.get(route_id), now))
+    stop = network.stops.get(stop_id)
+    return StopBoard(stop_id, stop.name if stop else stop_id, now, tuple(boards), alerts)
+
+
+def _line_board(network: Network, route_id: str, headsign: str, arrivals: list[Arrival],
+                span: tuple[float, float] | None, now: float) -> LineBoard:
+    shown = []
+    just_left = [a for a in arrivals if a.time < now]
+    if just_left:  # only the latest bus that left is worth a line
+        shown.append(_sign_arrival(just_left[-1], now))
+    shown.extend(_sign_arrival(a, now) for a in arrivals if a.time >= now)
+    route = network.routes.get(route_id)
+    return LineBoard(route_id, route.short_name if route else route_id, headsign,
+                     tuple(shown[:PER_LINE]), _notice(span, now, network.timezone))
+
+
+def _sign_arrival(arrival: Arrival, now: float) -> SignArrival:
+    to_go = arrival.time - now
+    if to_go < 0:
+        state = ArrivalState.JUST_LEFT
+    elif to_go <= ARRIVING_S:
+        state = ArrivalState.ARRIVING
+    else:
+        state = ArrivalState.COMING
+    minutes = int(to_go // 60) if state is ArrivalState.COMING else 0
+    return SignArrival(minutes, arrival.time, state, arrival.source is Source.SCHEDULED, arrival.vehicle_id)
+
+
+def _service_spans(lines: StopLines, timezone: str, stop_id: str,
+                   now: float) -> Mapping[str, tuple[float, float]]:
+    """route -> (first, last) call of the service day ``now`` is in: the day
+    before while its night trips (past 24:00) are still to come."""
+    today = datetime.fromtimestamp(now, ZoneInfo(timezone)).date()
+    spans = dict(lines.first_and_last(stop_id, today))
+    for route_id, (first, last) in lines.first_and_last(stop_id, today - timedelta(days=1)).items():
+        if last >= now - JUST_LEFT_S:
+            spans[route_id] = (first, last)
+    return spans
+
+
+def _notice(span: tuple[float, float] | None, now: float, timezone: str) -> LineNotice | None:
+    if span is None:
+        return None
+    first, last = span
+    if now < first:
+        return LineNotice(Notice.FIRST_BUS, first, f"首班车 {clock_text(first, timezone)}")
+    if now <= last <= now + LAST_BUS_NOTICE_S:
+        return LineNotice(Notice.LAST_BUS, last, f"末班车 {clock_text(last, timezone)}")
+    if last < now:
+        return LineNotice(Notice.SERVICE_OVER, last, "末班车已过")
+    return None
+
+
+def clock_text(instant: float, timezone: str) -> str:
+    return datetime.fromtimestamp(instant, ZoneInfo(timezone)).strftime("%H:%M")
+
+
+# JSON --------------------------------------------------------------------------------
+
+def render_json(board: StopBoard, sign_id: str) -> Rendered:
+    body = orjson.dumps({
+        "sign_id": sign_id,
+        "stop_id": board.stop_id,
+        "stop_name": board.stop_name,
+        "at": int(board.at // 60 * 60),  # the minute it holds: a poll within it may get a 304
+        "lines": [
+            {
+                "route_id": line.route_id,
+                "line": line.line,
+                "headsign": line.headsign,
+                "arrivals": [
+                    {"minutes": a.minutes, "time": int(a.time), "state": a.state.value,
+                     "scheduled": a.scheduled_only, "vehicle_id": a.vehicle_id, "crowding": a.crowding}
+                    for a in line.arrivals
+                ],
+                "notice": None if line.notice is None else {
+                    "kind": line.notice.kind.value,
+                    "time": None if line.notice.time is None else int(line.notice.time),
+                    "text": line.notice.text,
+                },
+            }
+            for line in board.lines
+        ],
+        "alerts": [{"alert_id": a.alert_id, "header": a.header, "description": a.description}
+                   for a in board.alerts],
+    })
+    return Rendered(body, etag_of(body), "application/json")
+
+
+# LED ---------------------------------------------------------------------------------
+
+LED_ENCODING = "gb2312"
+LED_UNKNOWN = "?"  # stands for a character GB2312 lacks
+
+
+def char_width(char: str) -> int:
+    """Columns ``char`` takes on an LED controller: its GB2312 byte count (a
+    Chinese character 2, ASCII 1); a character outside GB2312 is drawn as '?'."""
+    try:
+        return len(char.encode(LED_ENCODING))
+    except UnicodeEncodeError:
+        return 1
+
+
+def led_safe(text: str) -> str:
+    """``text`` with characters GB2312 cannot encode (or control characters)
+    replaced by '?'."""
+    return "".join(c if c.isprintable() and _encodable(c) else LED_UNKNOWN for c in text)
+
+
+def _encodable(char: str) -> bool:
+    try:
+        char.encode(LED_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def fit(text: str, columns: int, align_right: bool = False) -> str:
+    """``text`` cut to at most ``columns`` display columns without splitting a
+    character, then padded with spaces to exactly ``columns``."""
+    text = led_safe(text)
+    kept, width = [], 0
+    for char in text:
+        w = char_width(char)
+        if width + w > columns:
+            break
+        kept.append(char)
+        width += w
+    pad = " " * (columns - width)
+    return pad + "".join(kept) if align_right else "".join(kept) + pad
+
+
+def _led_status(line: LineBoard, timezone: str) -> str:
+    upcoming = [a for a in line.arrivals if a.state is not ArrivalState.JUST_LEFT]
+    if upcoming:
+        a = upcoming[0]
+        if a.scheduled_only:
+            return f"计划{clock_text(a.time, timezone)}"
+        if a.state is ArrivalState.ARRIVING:
+            return "即将进站"
+        return f"{a.minutes}分钟"
+    if line.arrivals:
+        return "刚离站"
+    if line.notice is not None:
+        return line.notice.text.replace(" ", "")
+    return "暂无车辆"
+
+
+def led_lines(board: StopBoard, columns: int, rows: int, timezone: str) -> list[str]:
+    """``rows`` lines of exactly ``columns`` display columns each: one bus line
+    a row ("1路 七一路口    3分钟"), the status right-aligned; lines beyond
+    ``rows`` are left off, blank rows fill the rest."""
+    out = []
+    for line in board.lines[:rows]:
+        status = _led_status(line, timezone)
+        right = fit(status, min(display_width(led_safe(status)), columns))
+        left_width = max(0, columns - display_width(right) - 1)
+        left = fit(f"{line.line} {line.headsign}", left_width)
+        out.append(fit(left + " " + right if left_width else right, columns))
+    if not out and rows:
+        out.append(fit(board.stop_name, columns))
+    out.extend(" " * columns for _ in range(rows - len(out)))
+    return out
+
+
+def render_led(board: StopBoard, columns: int, rows: int, timezone: str) -> Rendered:
+    """LED text encoded in GB2312, rows separated by CR LF."""
+    body = "\r\n".join(led_lines(board, columns, rows, timezone)).encode(LED_ENCODING)
+    return Rendered(body, etag_of(body), f"text/plain; charset={LED_ENCODING}")
+
+
+# Voice -------------------------------------------------------------------------------
+
+def voice_text(board: StopBoard, timezone: str) -> str:
+    """What the speaker says: the next bus of every line, in Chinese."""
+    phrases = []
+    for line in board.lines:
+        upcoming = [a for a in line.arrivals if a.state is not ArrivalState.JUST_LEFT]
+        head = f"{line.line} 开往 {line.headsign}"
+        if upcoming:
+            a = upcoming[0]
+            if a.scheduled_only:
+                phrases.append(f"{head} 计划{clock_text(a.time, timezone)}到站")
+            elif a.state is ArrivalState.ARRIVING:
+                phrases.append(f"{head} 即将进站")
+            else:
+                phrases.append(f"{head} 还有{a.minutes}分钟到站")
+        elif line.notice is not None:
+            phrases.append(f"{head} {line.notice.text}")
+    return "。".join(phrases) + ("。" if phrases else "")
+
+
+def render_voice(board: StopBoard, timezone: str) -> Rendered:
+    body = voice_text(board, timezone).encode()
+    return Rendered(body, etag_of(body), "text/plain; charset=utf-8")
+
+
+def _natural(text: str) -> tuple[int, str]:
+    """'2路' before '10路': number first, then the text."""
+    digits = "".join(c for c in text if c.isdigit())
+    return (int(digits) if digits else 1 << 30, text)
