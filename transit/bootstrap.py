@@ -27,7 +27,9 @@ from rich.console import Console
 from feeds.gtfsrt.poller import PollStats, poll
 from feeds.jt808.bindings import Bindings, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
-from transit.api.app import ServiceContext, init_app
+from signage.registry import demo_registry, load_registry, write_registry
+from transit.api.app import PassengerAccess, ServiceContext, init_app
+from transit.api.ratelimit import parse_keys
 from transit.api.metrics import CountingSink, MetricSources, add_metrics_routes
 from transit.api.push import add_push_routes
 from transit.config import Config
@@ -95,6 +97,19 @@ async def load_history(pool: asyncpg.Pool, network: Network, today: date) -> His
     _log.info("history_loaded days=%d events=%d segments=%d", len(history.days), len(events),
               len(history.running_all_day))
     return history
+
+
+def passenger_access(config: Config, network: Network) -> PassengerAccess:
+    """The sign registry (generated once into the data folder when none is
+    configured: one sign per stop, 4 electronic) and the app's API keys."""
+    path = config.signs_registry
+    if path is None:
+        path = config.data_dir / "signs.csv"
+        if not path.exists():
+            write_registry(demo_registry(network, config.seed), path)
+            _log.info("sign_registry_generated path=%s", path)
+    return PassengerAccess(load_registry(path, network.stops), config.sign_admin_token,
+                           parse_keys(config.app_api_keys))
 
 
 def demo_source_name(seed: int) -> str:
@@ -221,7 +236,7 @@ async def open_service(
         jt808 = await _open_jt808(stack, config, ingest, clock)
         pollers = await _open_pollers(stack, config, ingest, clock, tasks)
         push_sink = CountingSink(ingest.submit_reports)
-        app = init_app(context)
+        app = init_app(context, await asyncio.to_thread(passenger_access, config, network))
         add_push_routes(app, push_sink, clock)
         add_metrics_routes(app, MetricSources(
             ingest=lambda: {"reports_stored": ingest.stored_reports,

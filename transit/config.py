@@ -38,6 +38,12 @@ class Config:
     gtfsrt_poll_urls: str = ""
     gtfsrt_poll_interval_s: float = 15.0
     log_level: str = "INFO"
+    # Stop signs: a registry CSV (sign_id, stop_id, kind, token, ...); none: one
+    # sign per stop generated into the data folder on first start (4 electronic).
+    signs_registry: Path | None = None
+    sign_admin_token: str = "demo-admin-token-change-me"
+    # App API keys, "name:key:rate:burst,..." (requests per second per key).
+    app_api_keys: str = "demo:demo-app-key:50:100"
 
     @property
     def postgres_dir(self) -> Path:
@@ -75,7 +81,7 @@ def load_config(
 
 
 # Settings whose default is None but whose value is a path.
-_OPTIONAL_PATHS = frozenset({"jt808_bindings"})
+_OPTIONAL_PATHS = frozenset({"jt808_bindings", "signs_registry"})
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -133,3 +133,23 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
     assert metrics["latency_receipt_to_state_ms"]["count"] == 2
     assert metrics["latency_receipt_to_state_ms"]["p99"] is not None
     assert metrics["gtfsrt_pollers"] == {}
+
+
+async def test_signs_and_the_app_read_the_same_service(service: Service, tmp_path: Path) -> None:
+    from signage.registry import load_registry
+
+    registry = load_registry(tmp_path / "signs.csv")  # generated on first start
+    sign = registry.list_signs()[0]
+    async with aiohttp.ClientSession(service.http_url) as http:
+        async with http.get(f"/signs/{sign.sign_id}/arrivals",
+                            headers={"X-Sign-Token": sign.token}) as response:
+            assert response.status == 200 and response.headers["ETag"]
+        async with http.get(f"/signs/{sign.sign_id}/arrivals") as response:
+            assert response.status == 401
+        async with http.get(f"/app/v1/stops/{sign.stop_id}/arrivals",
+                            headers={"X-Api-Key": "demo-app-key"}) as response:
+            assert response.status == 200
+        async with http.get("/app/v1/openapi.json") as response:
+            assert response.status == 200
+        async with http.get(f"/s/{sign.stop_id}") as response:
+            assert response.status == 200

@@ -6,7 +6,7 @@ Readers only look at the network and the fleet's current snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +20,12 @@ from transit.api.gtfsrt import (
     trip_updates_cache,
     vehicle_positions_cache,
 )
+from signage.endpoints import add_sign_routes
+from signage.health import SignHealth
 from signage.pages import add_stop_page_routes
+from signage.registry import SignRegistry
+from transit.api.app_api import add_app_routes
+from transit.api.ratelimit import KeyPolicy
 from transit.arrivals import StopTimetable
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
@@ -35,6 +40,16 @@ class ServiceContext:
     live: LiveTracking
     database_ping: Callable[[], Awaitable[object]]  # raises when the database is down
     clock: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class PassengerAccess:
+    """Who may read arrivals: the stop signs (their registry and the
+    dispatchers' admin token for sign health) and the app's API keys."""
+
+    signs: SignRegistry
+    sign_admin_token: str
+    app_keys: Mapping[str, KeyPolicy]
 
 
 CONTEXT = web.AppKey("context", ServiceContext)
@@ -164,7 +179,7 @@ def _natural(text: str) -> tuple[int, str]:
     return (int(digits) if digits else 1 << 30, text)
 
 
-def init_app(context: ServiceContext) -> web.Application:
+def init_app(context: ServiceContext, access: PassengerAccess | None = None) -> web.Application:
     app = web.Application()
     app[CONTEXT] = context
     app.router.add_get("/health", health)
@@ -176,6 +191,12 @@ def init_app(context: ServiceContext) -> web.Application:
     timetable = StopTimetable(context.network)
     add_stop_page_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
                          clock=context.clock)
+    if access is not None:
+        add_sign_routes(app, registry=access.signs, network=context.network, timetable=timetable,
+                        snapshot=snapshot, clock=context.clock, health=SignHealth(),
+                        admin_token=access.sign_admin_token)
+        add_app_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
+                       clock=context.clock, keys=access.app_keys)
     add_gtfsrt_routes(app, {
         "vehicle-positions": FeedSource(vehicle_positions_cache(context.network, LIVE_MAX_AGE_S),
                                         snapshot, context.clock),
