@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -219,6 +220,10 @@ async def open_service(
         events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
         history = await load_history(pool, network, datetime.fromtimestamp(clock(), ZoneInfo(SERVICE_TZ)).date())
         live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
+        # The network and history are millions of long-lived objects: left in
+        # the collector's generations, every full collection walks them and
+        # stalls the loop for 100+ ms (seen in the sign and app benchmarks).
+        gc.freeze()
         report_writer = await stack.enter_async_context(
             BatchWriter(partial(insert_reports, pool), name="reports"))
         tap_writer = await stack.enter_async_context(
