@@ -8,9 +8,9 @@
 - ``GET /signs/health``, ``GET /signs/offline?threshold=600``: for dispatchers,
   with ``X-Admin-Token``.
 
-A poll is a lookup: a payload is rendered at most once per sign, format and
-clock minute (minutes-to-go change with time even when no new snapshot comes),
-and again within the minute only once a newer snapshot is 10 s old. Errors are JSON ``{"error": {"code", "message"}}``.
+A poll is a lookup: a payload is rendered at most once every 10 s per sign
+and format, from the newest snapshot (minutes-to-go change with time even
+when no new snapshot comes). Errors are JSON ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ MIN_ADMIN_TOKEN_CHARS = 16
 
 
 class SignPayloads:
-    """Rendered payloads per sign and format, each reused within its clock
-    minute until a newer snapshot is at least ``REFRESH_S`` younger.
+    """Rendered payloads per sign and format, each reused for ``REFRESH_S``.
 
     Snapshots come several times a second under load and almost every one
     moves some bus's prediction at most stops: re-rendering all 526 boards on
@@ -58,7 +57,7 @@ class SignPayloads:
         minute = int(now // 60)
         key = (sign.sign_id, fmt)
         entry = self._rendered.get(key)
-        if entry is not None and _fresh(entry, snapshot, now, minute):
+        if entry is not None and _fresh(entry, now):
             return entry[3]
         board = self._board(sign.stop_id, snapshot, now, minute)
         timezone = self._network.timezone
@@ -74,7 +73,7 @@ class SignPayloads:
 
     def _board(self, stop_id: str, snapshot: LiveSnapshot, now: float, minute: int) -> StopBoard:
         entry = self._boards.get(stop_id)
-        if entry is not None and _fresh(entry, snapshot, now, minute):
+        if entry is not None and _fresh(entry, now):
             return entry[3]
         board = build_stop_board(self._network, self._timetable, self._lines, snapshot, stop_id, now)
         self._boards[stop_id] = (snapshot, now, minute, board)
@@ -84,10 +83,12 @@ class SignPayloads:
 REFRESH_S = 10.0
 
 
-def _fresh(entry: tuple[LiveSnapshot, float, int, object], snapshot: LiveSnapshot, now: float,
-           minute: int) -> bool:
-    made_from, made_at, made_minute, _ = entry
-    return made_minute == minute and (made_from is snapshot or now - made_at < REFRESH_S)
+def _fresh(entry: tuple[LiveSnapshot, float, int, object], now: float) -> bool:
+    # Not keyed on the clock minute: all 526 boards would expire together at
+    # each minute and re-render in one burst; a board at most 10 s old shows
+    # minutes-to-go as well as a sign polling every 10-30 s can.
+    _, made_at, _, _ = entry
+    return 0.0 <= now - made_at < REFRESH_S
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from feeds.jt808.bindings import Bindings, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
 from signage.registry import demo_registry, load_registry, write_registry
 from transit.api.app import PassengerAccess, ServiceContext, init_app
+from transit.api.live_push import PushLimits, add_live_push_routes
+from transit.arrivals import StopTimetable
 from transit.api.ratelimit import parse_keys
 from transit.api.metrics import CountingSink, MetricSources, add_metrics_routes
 from transit.api.push import add_push_routes
@@ -243,6 +245,9 @@ async def open_service(
         push_sink = CountingSink(ingest.submit_reports)
         app = init_app(context, await asyncio.to_thread(passenger_access, config, network))
         add_push_routes(app, push_sink, clock)
+        hub = add_live_push_routes(app, network=network, timetable=StopTimetable(network),
+                                   snapshot=lambda: live.snapshot, clock=clock, limits=PushLimits())
+        tasks.append(_start_task(stack, hub.run(), "live_push"))
         add_metrics_routes(app, MetricSources(
             ingest=lambda: {"reports_stored": ingest.stored_reports,
                             "taps_stored": ingest.stored_taps},

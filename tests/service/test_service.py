@@ -153,3 +153,12 @@ async def test_signs_and_the_app_read_the_same_service(service: Service, tmp_pat
             assert response.status == 200
         async with http.get(f"/s/{sign.stop_id}") as response:
             assert response.status == 200
+
+
+async def test_live_push_is_served(service: Service) -> None:
+    async with aiohttp.ClientSession(service.http_url) as http, http.ws_connect("/live") as ws:
+        first = await ws.receive_json(timeout=5)
+        assert first["type"] == "hello"
+        await ws.send_json({"subscribe": {"stops": ["S2"]}})
+        reply = await ws.receive_json(timeout=5)
+        assert reply["type"] in ("subscribed", "update")

@@ -1,0 +1,95 @@
+"""What a live-push client sees of a stop or a line, and which of those views
+changed between two moments.
+
+A view holds only what a client shows, rounded so that a prediction moving by
+a few seconds does not count as a change: a stop's view is its next arrivals
+(line, headsign, trip, time rounded to ``ROUND_S``, predicted or timetable);
+a line's view is its live vehicles (trip, direction, next stop, delay rounded
+to ``ROUND_S``). Views are plain tuples, so "changed" is ``!=``.
+Pure: the board, the vehicles and the clock come in as arguments.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from transit.arrivals import Source, StopTimetable, list_arrivals
+from transit.model.network import Network
+from transit.prediction.publish import PredictionBoard
+from transit.tracking.state import VehicleState
+
+ROUND_S = 30  # times and delays are shown to the half minute
+ROWS_PER_STOP = 12  # a stop view lists at most this many arrivals
+HORIZON_S = 3600.0
+
+
+class ViewKind(enum.StrEnum):
+    STOP = "stop"
+    LINE = "line"
+
+
+ViewKey = tuple[ViewKind, str]  # (kind, stop id or route id)
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalRow:
+    route_id: str
+    headsign: str
+    trip_id: str
+    time: int  # Unix seconds, rounded to ROUND_S
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRow:
+    vehicle_id: str
+    trip_id: str
+    direction_id: int
+    next_stop_id: str | None
+    delay_s: int | None  # rounded to ROUND_S; positive: late
+
+
+StopView = tuple[ArrivalRow, ...]
+LineView = tuple[VehicleRow, ...]
+View = StopView | LineView
+
+
+def round_s(seconds: float) -> int:
+    return int(round(seconds / ROUND_S)) * ROUND_S
+
+
+def stop_view(
+    network: Network,
+    timetable: StopTimetable,
+    board: PredictionBoard,
+    stop_id: str,
+    now: float,
+    *,
+    horizon_s: float = HORIZON_S,
+    rows: int = ROWS_PER_STOP,
+) -> StopView:
+    """The next ``rows`` arrivals at ``stop_id`` as a client shows them."""
+    return tuple(
+        ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source)
+        for a in list_arrivals(network, timetable, board, stop_id, now, horizon_s)[:rows]
+    )
+
+
+def line_views(vehicles: Iterable[VehicleState], route_ids: Collection[str]) -> dict[str, LineView]:
+    """The view of each line in ``route_ids`` (empty when no bus runs it), from
+    the live vehicles (already filtered for age), in one pass over them."""
+    found: dict[str, list[VehicleRow]] = {route_id: [] for route_id in route_ids}
+    for v in vehicles:
+        if v.trip is None or v.trip.route_id not in found:
+            continue
+        delay = None if v.delay_s is None else round_s(v.delay_s)
+        found[v.trip.route_id].append(
+            VehicleRow(v.vehicle_id, v.trip.trip_id, v.trip.direction_id, v.stop_id, delay))
+    return {route_id: tuple(sorted(rows, key=lambda r: r.vehicle_id)) for route_id, rows in found.items()}
+
+
+def list_changed(previous: Mapping[ViewKey, View], current: Mapping[ViewKey, View]) -> list[ViewKey]:
+    """Keys of ``current`` whose view differs from ``previous`` (or is new there)."""
+    return [key for key, view in current.items() if previous.get(key) != view]
