@@ -12,6 +12,7 @@ import asyncpg
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.clock import Clock
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.app import ServiceContext, init_app
 from transit.gtfs.feed import load_feed
@@ -27,14 +28,6 @@ from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
 
 MORNING = to_unix(date(2026, 3, 2), 7 * 3600 + 300, "Asia/Shanghai")
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

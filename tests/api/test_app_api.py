@@ -11,6 +11,7 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from tests.clock import Clock
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.app_api import API, add_app_routes
 from transit.api.ratelimit import KeyPolicy
@@ -38,14 +39,6 @@ def live_snapshot(now: float = NOW) -> LiveSnapshot:
     stops = (StopPrediction(2, "S2", now + 400, now + 420, 30.0), StopPrediction(3, "S3", now + 700, None, 40.0))
     board = update_board(EMPTY_BOARD, "TC0001", [TripPrediction(T2, "TC0001", now - 10, 120.0, stops)], now)
     return LiveSnapshot(now, MappingProxyType({"TC0001": bus}), predictions=board)
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from feeds.simulator import simulate_day
+from tests.clock import Clock
 from tests.simulator.helpers import WEEKDAY, make_network
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
@@ -101,14 +102,6 @@ def report(network: Network, at: float, along: float, speed: float, received: fl
     lat = float(np.interp(along, shape.dists, shape.lats))
     lon = float(np.interp(along, shape.dists, shape.lons))
     return VehicleReport("TC0001", at, lat, lon, speed, 90.0, "test", received or at + 1)
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_what_passengers_see_when_the_bus_goes_silent_or_reports_late(network: Network) -> None:

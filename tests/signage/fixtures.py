@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.gtfs.feed import load_feed
 from transit.live.tracking import LiveSnapshot
@@ -27,11 +28,3 @@ def snapshot_with_t2(now: float, s2_arrival: float) -> LiveSnapshot:
              StopPrediction(3, "S3", s2_arrival + 300, None, 40.0))
     prediction = TripPrediction(ref, "TC0001", now - 5, 60.0, stops)
     return LiveSnapshot(at=now, predictions=update_board(EMPTY_BOARD, "TC0001", [prediction], now))
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from signage.endpoints import SignService, add_sign_routes
 from signage.health import SignHealth
 from signage.registry import Sign, SignKind, SignRegistry
-from tests.signage.fixtures import NETWORK, Clock, at, snapshot_with_t2
+from tests.clock import Clock
+from tests.signage.fixtures import NETWORK, at, snapshot_with_t2
 from transit.arrivals import StopTimetable
 from transit.live.tracking import LiveSnapshot
 
