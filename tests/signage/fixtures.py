@@ -1,9 +1,8 @@
-"""The tiny network, a clock and predictions for sign tests."""
+"""The tiny network and predictions for sign tests."""
 
 from __future__ import annotations
 
 from datetime import date
-
 
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.gtfs.feed import load_feed
