@@ -66,6 +66,7 @@ def serve(pipe, seed: int, server_gc: bool) -> None:  # type: ignore[no-untyped-
     from transit.api.app_api import add_app_routes
     from transit.api.ratelimit import KeyPolicy
     from transit.arrivals import StopTimetable
+    from transit.bootstrap import settle_heap
     from transit.gtfs.feed import load_feed
     from transit.gtfs.tables import write_tables
     from transit.live.tracking import LiveTracking
@@ -93,11 +94,7 @@ def serve(pipe, seed: int, server_gc: bool) -> None:  # type: ignore[no-untyped-
     setup_s = time.perf_counter() - started
     n_reports = len(day.reports)
     del day, tables
-    # Long-lived data (network, timetable, the day's reports) out of the cyclic
-    # GC's sight, as a service does after loading: otherwise each full
-    # collection walks millions of objects and stalls every request in flight.
-    gc.collect()
-    gc.freeze()
+    settle_heap()  # as the service does once loaded (transit.bootstrap)
     if not server_gc:  # --no-server-gc: shows what the collector's pauses cost (see docs/app-api.md)
         gc.disable()
     stats = {"snapshots": 0, "applied": 0, "apply_ms_max": 0.0, "loop_stall_ms_max": 0.0}
