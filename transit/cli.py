@@ -24,6 +24,8 @@ Real-time bus scheduling and passenger information (reference city: Tongchuan).
 Start here:   transit demo          the whole service on a generated city, live buses
 Schedules:    transit import-gtfs FEED.zip, transit versions, transit export-gtfs OUT.zip
 Check a feed: transit validate FEED.zip   (no database needed)
+Accuracy:     transit simulate ..., transit replay ...   (score tracking and predictions)
+Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
