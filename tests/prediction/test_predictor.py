@@ -135,3 +135,15 @@ def test_a_vehicle_that_skips_its_next_trip_withdraws_it(network: Network) -> No
     skipped = on_trip(at + 1200, 1, 100.0, trip="L1-23280-0")
     board = update_board(board, "TC0001", predictor.predict(skipped), at + 1200)
     assert "L1-22440-1" not in {p.trip.trip_id for p in list_trip_predictions(board)}
+
+
+def test_trips_whose_end_was_never_seen_are_forgotten(network: Network) -> None:
+    predictor = Predictor(network, History())
+    t = ORIGIN + 6 * 3600
+    # A bus passes two stops of its trip, then vanishes: its last stop never comes.
+    predictor.observe([StopEvent(WEEKDAY, TRIP, 1, "L1-0-S01", "TC0001", None, t),
+                       StopEvent(WEEKDAY, TRIP, 2, "L1-0-S02", "TC0001", t + 60, t + 70)])
+    assert predictor.tracked_trips() == 1
+    later = ORIGIN + 28320  # the same block's trip leaving nearly two hours on
+    predictor.observe([StopEvent(WEEKDAY, "L1-28320-0", 1, "L1-0-S01", "TC0002", None, later)])
+    assert predictor.tracked_trips() == 1  # the new trip only: the vanished one is forgotten

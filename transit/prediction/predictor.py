@@ -28,6 +28,8 @@ MOVING_MPS = 2.0
 NEAR_STOP_M = 300.0
 HISTORY, SCHEDULE = "history", "schedule"  # what an expected running time comes from
 MIN_DWELLS_TODAY = 3
+FORGET_AFTER_S = 3600.0  # a trip not heard of for this long is over, seen or not
+SWEEP_EVERY_S = 300.0
 MAX_DWELL_S = 600.0
 
 
@@ -64,6 +66,7 @@ class Predictor:
         self._active: dict[date, frozenset[str]] = {}
         self._kinds: dict[date, DayType] = {}
         self._dwells_today: dict[str, _Mean] = {}
+        self._next_sweep = -math.inf
         self._all_dwells_today = _Mean()
         self._index: dict[str, dict[int, int]] = {
             pid: {p.sequence_at(i): i for i in range(len(p.stop_ids))}
@@ -111,6 +114,25 @@ class Predictor:
             if index == len(self._network.patterns[trip.pattern_id].stop_ids) - 1:
                 self._last_departure.pop(key, None)
                 self._residuals.pop(key, None)
+            self._forget_before(event.departure or event.arrival or 0.0)
+
+    def tracked_trips(self) -> int:
+        """Trips whose progress today's learning follows (for metrics and tests)."""
+        return len(self._last_departure)
+
+    def _forget_before(self, at: float) -> None:
+        """Drop the state of trips whose last stop was never seen (the bus
+        vanished, or left the route): nothing updates them after an hour, and
+        kept forever they would grow the service's memory all day."""
+        if at < self._next_sweep:
+            return
+        self._next_sweep = at + SWEEP_EVERY_S
+        stale = [key for key, (_, left) in self._last_departure.items() if left < at - FORGET_AFTER_S]
+        for key in stale:
+            del self._last_departure[key]
+            self._residuals.pop(key, None)
+        for key in [k for k in self._residuals if k not in self._last_departure]:
+            del self._residuals[key]
 
     def _learn_segment(self, trip: Trip, day: date, i: int, left: float, arrived: float,
                        key: tuple[date, str]) -> None:
