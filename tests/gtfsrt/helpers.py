@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from google.transit import gtfs_realtime_pb2
+
+from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 
 from transit.model.service_days import to_unix
 from transit.tracking.state import StopStatus, TripRef, VehicleState
@@ -52,3 +57,24 @@ def position_message(*entities: tuple[str, str | None, float | None, float, floa
         entity.vehicle.position.bearing = 90.0
         entity.vehicle.trip.trip_id = f"trip-{entity_id}"
     return message.SerializeToString()
+
+
+def validate(tmp_path: Path, message: gtfs_realtime_pb2.FeedMessage, role: str) -> tuple[object, Path]:
+    """(gtfs-rt-validator result, report folder) of ``message`` against the tiny
+    feed; ``role`` is the validator's feed role: "vp" or "tu"."""
+    api = pytest.importorskip(
+        "gtfs_rt_validator.api",
+        reason="gtfs-rt-validator not installed (pip install gtfs-rt-validator)",
+    )
+    gtfs = tmp_path / "tiny.zip"
+    gtfs.write_bytes(zip_feed(TINY_FEED))
+    feed = tmp_path / f"{role}.pb"
+    feed.write_bytes(message.SerializeToString())
+    result = api.validate(api.Request(
+        mode=api.Mode.MODERN,
+        gtfs=gtfs,
+        inputs=api.resolve_roles({role: str(feed)}),
+        at=datetime.fromtimestamp(AT_0705 + 2, ZoneInfo(TZ)),
+    ))
+    result.write(tmp_path / "report")
+    return result, tmp_path / "report"

@@ -12,7 +12,7 @@ from google.transit import gtfs_realtime_pb2
 
 from feeds.gtfsrt.trip_updates import build_trip_updates, trip_updates_json
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
-from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ
+from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, validate
 from transit.gtfs.feed import load_feed
 from transit.model.service_days import to_unix
 from transit.prediction.types import StopPrediction, TripPrediction
@@ -161,26 +161,6 @@ def test_json_view_names_fields_as_the_proto_does() -> None:
     assert update["stop_time_update"][1]["arrival"]["time"] == str(int(at(25_830)))
 
 
-def _validate(tmp_path: Path, message: gtfs_realtime_pb2.FeedMessage) -> tuple[object, Path]:
-    """(validator result, report folder) of ``message`` against the tiny feed."""
-    api = pytest.importorskip(
-        "gtfs_rt_validator.api",
-        reason="gtfs-rt-validator not installed (pip install gtfs-rt-validator)",
-    )
-    gtfs = tmp_path / "tiny.zip"
-    gtfs.write_bytes(zip_feed(TINY_FEED))
-    feed = tmp_path / "TripUpdates.pb"
-    feed.write_bytes(message.SerializeToString())
-    result = api.validate(api.Request(
-        mode=api.Mode.MODERN,
-        gtfs=gtfs,
-        inputs=api.resolve_roles({"tu": str(feed)}),
-        at=datetime.fromtimestamp(AT_0705 + 2, ZoneInfo(TZ)),
-    ))
-    result.write(tmp_path / "report")
-    return result, tmp_path / "report"
-
-
 @pytest.mark.slow
 def test_feed_has_no_validator_errors(tmp_path: Path) -> None:
     # TC0002's night trip, with crossing times and a report clock running ahead.
@@ -189,7 +169,7 @@ def test_feed_has_no_validator_errors(tmp_path: Path) -> None:
                           delay_s=None)
     message = build_trip_updates([t1_running(), t2_next(), crossing], NETWORK, AT_0705)
     assert len(message.entity) == 3
-    result, report = _validate(tmp_path, message)
+    result, report = validate(tmp_path, message, "tu")
     assert not result.has_errors(), f"validator errors {result.error_ids()}; see {report}"
 
 
@@ -198,6 +178,6 @@ def test_validator_does_catch_a_broken_feed(tmp_path: Path) -> None:
     """The clean result above means something: a trip the GTFS lacks is an ERROR."""
     message = build_trip_updates([t1_running()], NETWORK, AT_0705)
     message.entity[0].trip_update.trip.trip_id = "NOT-IN-GTFS"
-    result, report = _validate(tmp_path, message)
+    result, report = validate(tmp_path, message, "tu")
     assert result.has_errors(), f"expected an error; see {report}"
     assert "E003" in result.error_ids()

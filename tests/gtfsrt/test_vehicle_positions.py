@@ -11,7 +11,7 @@ from google.transit import gtfs_realtime_pb2
 
 from feeds.gtfsrt.vehicle_positions import build_vehicle_positions, vehicle_positions_json
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
-from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, matched, unmatched
+from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, matched, unmatched, validate
 from transit.gtfs.feed import load_feed
 from transit.model.service_days import to_unix
 
@@ -84,31 +84,11 @@ def test_json_view_names_fields_as_the_proto_does() -> None:
     assert vehicle["timestamp"] == str(int(AT_0705 - 10))  # uint64 is a string in proto JSON
 
 
-def _validate(tmp_path: Path, message: gtfs_realtime_pb2.FeedMessage) -> tuple[object, Path]:
-    """(validator result, report folder) of ``message`` against the tiny feed."""
-    api = pytest.importorskip(
-        "gtfs_rt_validator.api",
-        reason="gtfs-rt-validator not installed (pip install gtfs-rt-validator)",
-    )
-    gtfs = tmp_path / "tiny.zip"
-    gtfs.write_bytes(zip_feed(TINY_FEED))
-    feed = tmp_path / "VehiclePositions.pb"
-    feed.write_bytes(message.SerializeToString())
-    result = api.validate(api.Request(
-        mode=api.Mode.MODERN,
-        gtfs=gtfs,
-        inputs=api.resolve_roles({"vp": str(feed)}),
-        at=datetime.fromtimestamp(AT_0705 + 2, ZoneInfo(TZ)),
-    ))
-    result.write(tmp_path / "report")
-    return result, tmp_path / "report"
-
-
 @pytest.mark.slow
 def test_feed_has_no_validator_errors(tmp_path: Path) -> None:
     states = [matched(), matched("TC0002", trip_id="T2", start=8 * 3600,
                                  at=AT_0705 - 20, lat=35.0700, lon=109.0733), unmatched()]
-    result, report = _validate(tmp_path, build_vehicle_positions(states, NETWORK, AT_0705))
+    result, report = validate(tmp_path, build_vehicle_positions(states, NETWORK, AT_0705), "vp")
     assert not result.has_errors(), f"validator errors {result.error_ids()}; see {report}"
 
 
@@ -117,5 +97,5 @@ def test_validator_does_catch_a_broken_feed(tmp_path: Path) -> None:
     """The clean result above means something: a trip the GTFS lacks is an ERROR."""
     message = build_vehicle_positions([matched()], NETWORK, AT_0705)
     message.entity[0].vehicle.trip.trip_id = "NOT-IN-GTFS"
-    result, report = _validate(tmp_path, message)
+    result, report = validate(tmp_path, message, "vp")
     assert result.has_errors(), f"expected an error; see {report}"
