@@ -141,22 +141,14 @@ class Tally:
 async def run_terminal(n: int, track: Track, port: int, rate: float, duration: float,
                        batch_every: int, batch_size: int, start_at: float, tally: Tally) -> None:
     from feeds.jt808.messages import (
-        Authentication, BatchKind, BatchLocation, Edition, Location, PlatformGeneralResponse,
-        Registration, RegistrationResponse, RegistrationResult,
+        BatchKind, BatchLocation, Edition, Location, PlatformGeneralResponse,
     )
-    from feeds.jt808.terminal import TerminalClient
+    from feeds.jt808.terminal import TerminalClient, log_in
 
     edition = Edition.V2019 if n % 2 else Edition.V2013
     client = await TerminalClient.connect(HOST, port, f"139{n:08d}", edition)
     try:
-        await client.send(Registration(61, 200, "BENCH", "GEN", f"T{n:05d}", 1, track.vehicle_id))
-        reply = (await client.receive()).body
-        if not isinstance(reply, RegistrationResponse) or reply.result != RegistrationResult.OK:
-            raise RuntimeError(f"terminal {n}: registration refused: {reply}")
-        await client.send(Authentication(reply.auth_code, "860000000000000", "bench"))
-        ack = (await client.receive()).body
-        if not isinstance(ack, PlatformGeneralResponse) or ack.result != 0:
-            raise RuntimeError(f"terminal {n}: authentication refused: {ack}")
+        await log_in(client, track.vehicle_id, f"T{n:05d}", "BENCH")
 
         pending: dict[int, tuple[float, int]] = {}  # flow -> (sent at, reports)
         done_sending = asyncio.Event()

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 
 from feeds.jt808.bindings import Bindings
 from feeds.jt808.messages import (
-    Authentication, BatchKind, BatchLocation, Edition, Location, PlatformGeneralResponse,
-    Registration, RegistrationResponse, RegistrationResult,
+    BatchKind, BatchLocation, Edition, Location, PlatformGeneralResponse,
 )
 from feeds.jt808.server import Jt808Server, ServerConfig
-from feeds.jt808.terminal import TerminalClient
+from feeds.jt808.terminal import TerminalClient, log_in
 from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 
@@ -53,14 +52,7 @@ async def run_terminal(
     edition = Edition.V2019 if n % 2 else Edition.V2013
     client = await TerminalClient.connect(HOST, port, f"139{n:08d}", edition)
     try:
-        await client.send(Registration(61, 200, "LOAD", "GEN", f"T{n:05d}", 1, f"LOAD{n:05d}"))
-        reply = (await client.receive()).body
-        if not isinstance(reply, RegistrationResponse) or reply.result != RegistrationResult.OK:
-            raise RuntimeError(f"terminal {n}: registration refused: {reply}")
-        await client.send(Authentication(reply.auth_code, "860000000000000", "load"))
-        ack = (await client.receive()).body
-        if not isinstance(ack, PlatformGeneralResponse) or ack.result != 0:
-            raise RuntimeError(f"terminal {n}: authentication refused: {ack}")
+        await log_in(client, f"LOAD{n:05d}", f"T{n:05d}", "LOAD")
 
         pending: dict[int, tuple[float, int]] = {}  # flow -> (sent at, reports)
         done_sending = asyncio.Event()

@@ -9,7 +9,17 @@ import asyncio
 
 from feeds.jt808.codec import decode_frame, encode
 from feeds.jt808.framing import FrameSplitter
-from feeds.jt808.messages import Body, Edition, Message
+from feeds.jt808.messages import (
+    Authentication,
+    Body,
+    Edition,
+    GeneralResult,
+    Message,
+    PlatformGeneralResponse,
+    Registration,
+    RegistrationResponse,
+    RegistrationResult,
+)
 
 
 class TerminalClient:
@@ -65,3 +75,20 @@ class TerminalClient:
             await self.writer.wait_closed()
         except ConnectionError:
             pass
+
+
+class LoginRefused(RuntimeError):
+    """The platform refused a simulated terminal's registration or authentication."""
+
+
+async def log_in(client: TerminalClient, plate: str, terminal_id: str, maker: str) -> None:
+    """Register with ``plate`` and authenticate with the code the platform
+    gives back, as a real terminal does after power-on."""
+    await client.send(Registration(61, 200, maker, "GEN", terminal_id, 1, plate))
+    reply = (await client.receive()).body
+    if not isinstance(reply, RegistrationResponse) or reply.result != RegistrationResult.OK:
+        raise LoginRefused(f"terminal {terminal_id}: registration refused: {reply}")
+    await client.send(Authentication(reply.auth_code, "860000000000000", maker.lower()))
+    ack = (await client.receive()).body
+    if not isinstance(ack, PlatformGeneralResponse) or ack.result != GeneralResult.OK:
+        raise LoginRefused(f"terminal {terminal_id}: authentication refused: {ack}")

@@ -19,10 +19,9 @@ from google.transit import gtfs_realtime_pb2
 from rich.console import Console
 
 from feeds.jt808.messages import (
-    Authentication, GeneralResult, Location, MsgId, PlatformGeneralResponse, Registration,
-    RegistrationResponse, RegistrationResult,
+    GeneralResult, Location, MsgId, PlatformGeneralResponse,
 )
-from feeds.jt808.terminal import TerminalClient
+from feeds.jt808.terminal import TerminalClient, log_in
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.bootstrap import Service, open_service
 from transit.config import Config
@@ -65,17 +64,6 @@ async def service(
     assert all(task.done() for task in running.tasks)
 
 
-async def register(client: TerminalClient, plate: str) -> None:
-    await client.send(Registration(61, 200, "TC", "M1", "T0001", 1, plate))
-    registered = (await client.receive()).body
-    assert isinstance(registered, RegistrationResponse)
-    assert registered.result == RegistrationResult.OK
-    await client.send(Authentication(registered.auth_code))
-    authenticated = (await client.receive()).body
-    assert isinstance(authenticated, PlatformGeneralResponse)
-    assert authenticated.result == GeneralResult.OK
-
-
 async def get_json(session: aiohttp.ClientSession, url: str) -> dict:  # type: ignore[type-arg]
     async with session.get(url) as response:
         assert response.status == 200
@@ -89,7 +77,7 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
     now = time.time()
     client = await TerminalClient.connect("127.0.0.1", service.jt808.port, "13800000001")
     try:
-        await register(client, "陕B00001")
+        await log_in(client, "陕B00001", "T0001", "TC")
         flow = await client.send(Location.at(*NEAR_S2, now, speed_mps=6.0, direction=45))
         ack = await client.receive()
     finally:
