@@ -1,0 +1,121 @@
+"""Is a record fit to store and to show? One set of checks for every feed.
+
+Every record (GPS report, tap, registration text) passes here before it reaches
+the writer or the live state (issue 8): a single report with a NUL byte in its
+vehicle id once failed a whole group commit and stopped the service. Pure: the
+instant a record is judged against is its own ``received_at``.
+
+A failed check is a value, not an exception (``Refusal``), so that an edge can
+answer in its own protocol (HTTP 400 naming the field, JT/T 808 "message error")
+and count refusals by reason.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+
+from transit.records import PaymentMedium, Tap, VehicleReport
+
+MAX_ID_CHARS = 64
+# A terminal's clock may run a little ahead; beyond this a fix is a clock fault.
+MAX_FUTURE_S = 300.0
+# Blind-zone backlogs (JT/T 808 0x0704) and late fare files arrive days late, never months.
+MAX_AGE_S = 31 * 86_400.0
+MAX_SPEED_MPS = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a record was refused: a reason code to count by, the field, a sentence."""
+
+    reason: str  # "control_character", "too_long", "empty", "not_utf8", "out_of_range", ...
+    field: str | None
+    message: str
+
+
+def check_text(field: str, value: object, max_chars: int = MAX_ID_CHARS) -> Refusal | None:
+    """An identifier or name: a non-empty string of at most ``max_chars``
+    printable characters that encodes as UTF-8 (PostgreSQL refuses NUL and lone
+    surrogates, and a control character breaks every log line and sign it reaches)."""
+    if not isinstance(value, str):
+        return Refusal("not_a_string", field, f"{field} must be a string")
+    if not value.strip():
+        return Refusal("empty", field, f"{field} must not be empty")
+    if len(value) > max_chars:
+        return Refusal("too_long", field, f"{field} is over {max_chars} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return Refusal("not_utf8", field, f"{field} is not valid UTF-8 text")
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        return Refusal("control_character", field,
+                       f"{field} holds the control character U+{ord(bad):04X} "
+                       f"({unicodedata.name(bad, 'unnamed')})")
+    return None
+
+
+def check_number(field: str, value: float | None, low: float, high: float) -> Refusal | None:
+    """``value`` (None allowed: an optional field) finite and within [low, high]."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return Refusal("not_a_number", field, f"{field} must be a number")
+    if not math.isfinite(value):
+        return Refusal("not_finite", field, f"{field} must be finite")
+    if not low <= value <= high:
+        return Refusal("out_of_range", field, f"{field} must be within [{low:g}, {high:g}]")
+    return None
+
+
+def check_instant(field: str, value: float, received_at: float) -> Refusal | None:
+    """A Unix time no more than ``MAX_FUTURE_S`` ahead of ``received_at`` and
+    no more than ``MAX_AGE_S`` behind it."""
+    refusal = check_number(field, value, 0.0, math.inf)
+    if refusal is not None:
+        return refusal
+    if value > received_at + MAX_FUTURE_S:
+        return Refusal("in_future", field,
+                       f"{field} is more than {MAX_FUTURE_S:.0f} s ahead of the server's clock")
+    if value < received_at - MAX_AGE_S:
+        return Refusal("too_old", field,
+                       f"{field} is more than {MAX_AGE_S / 86_400:.0f} days before its receipt")
+    return None
+
+
+def _first(*refusals: Refusal | None) -> Refusal | None:
+    return next((r for r in refusals if r is not None), None)
+
+
+def check_report(report: VehicleReport) -> Refusal | None:
+    """The first fault of ``report``, or None when it may be stored and tracked.
+
+    Positions are only checked for range: (0, 0) before a first fix and jumps
+    are judged by tracking, which sees the vehicle's history."""
+    return _first(
+        check_text("vehicle_id", report.vehicle_id),
+        check_text("source", report.source),
+        check_number("received_at", report.received_at, 0.0, math.inf),
+        check_instant("timestamp", report.timestamp, report.received_at),
+        check_number("lat", report.lat, -90.0, 90.0),
+        check_number("lon", report.lon, -180.0, 180.0),
+        check_number("speed_mps", report.speed_mps, 0.0, MAX_SPEED_MPS),
+        check_number("bearing", report.bearing, 0.0, 360.0),
+    )
+
+
+def check_tap(tap: Tap) -> Refusal | None:
+    """The first fault of ``tap`` (already pseudonymised), or None."""
+    if not isinstance(tap.medium, PaymentMedium):
+        return Refusal("unknown_medium", "medium", "medium must be card, wechat or alipay")
+    return _first(
+        check_text("tap_id", tap.tap_id, 128),
+        check_text("vehicle_id", tap.vehicle_id),
+        check_text("account_hash", tap.account_hash, 128),
+        check_number("received_at", tap.received_at, 0.0, math.inf),
+        check_instant("timestamp", tap.timestamp, tap.received_at),
+        check_number("lat", tap.lat, -90.0, 90.0),
+        check_number("lon", tap.lon, -180.0, 180.0),
+    )
