@@ -7,7 +7,8 @@ import pytest
 
 from .helpers import report
 from transit.records import VehicleReport
-from transit.store.batching import BatchWriter, FlushFailed, WriterClosed
+from transit.store.batching import BatchWriter, FlushFailed, RowRefused, WriterClosed
+from transit.store.errors import is_row_fault
 from transit.store.reports import insert_reports
 
 
@@ -107,3 +108,58 @@ async def test_cancelled_caller_does_not_stop_the_writer(clean_pool: asyncpg.Poo
     # Enqueued records are still committed: a cancelled write is unacknowledged, not undone.
     assert await _stored(clean_pool, "bus-gone") == 1
     assert await _stored(clean_pool, "bus-stays") == 1
+
+
+async def test_a_bad_row_is_refused_alone_and_every_other_caller_is_committed(
+    clean_pool: asyncpg.Pool,
+) -> None:
+    """Issue 8: one report with a NUL byte failed every group commit it joined."""
+    flush = CountingFlush(clean_pool)
+    async with BatchWriter(flush, max_batch=1000, max_delay=0.05, is_row_fault=is_row_fault) as writer:
+        honest = [writer.write([report(f"bus-{k}", n) for n in range(5)]) for k in range(40)]
+        poisoned = writer.write([report("bus-mixed", 0), report("x\x00y", 1), report("bus-mixed", 2),
+                                 report("bus-mixed", 3, speed_mps=1e40)])  # float32 overflow
+        results = await asyncio.gather(poisoned, *honest)
+        assert all(result == [] for result in results[1:])
+        refused = results[0]
+        assert [row.index for row in refused] == [1, 3]
+        assert "0x00" in refused[0].error and "float32" in refused[1].error
+        assert len(flush.batch_sizes) < 20  # bisected: ~2 * log2(204) extra flushes, not 204
+        after = await writer.write([report("bus-after")])  # the writer is still running
+    assert after == []
+    assert await _stored(clean_pool, "bus-mixed") == 2
+    assert await clean_pool.fetchval("SELECT count(*) FROM vehicle_reports") == 40 * 5 + 2 + 1
+
+
+async def test_a_database_failure_is_not_bisected_and_callers_are_told_to_resend() -> None:
+    calls: list[int] = []
+
+    async def flush(batch: Sequence[int]) -> None:
+        calls.append(len(batch))
+        raise asyncpg.CannotConnectNowError("the database system is starting up")
+
+    async with BatchWriter(flush, max_delay=0.01, is_row_fault=is_row_fault) as writer:
+        results = await asyncio.gather(writer.write([1, 2]), writer.write([3]),
+                                       return_exceptions=True)
+    assert calls == [3]
+    assert all(isinstance(r, FlushFailed) for r in results)
+
+
+async def test_callers_committed_before_an_outage_in_mid_bisection_are_served() -> None:
+    committed: list[int] = []
+
+    async def flush(batch: Sequence[int]) -> None:
+        if 0 in batch:
+            raise asyncpg.DataError("0 is poison")
+        if 9 in batch and len(batch) == 1:
+            raise ConnectionResetError("database went away")
+        if len(batch) > 1 and 9 in batch:
+            raise asyncpg.DataError("bisect further")
+        committed.extend(batch)
+
+    async with BatchWriter(flush, max_delay=0.01, is_row_fault=is_row_fault) as writer:
+        first, second = await asyncio.gather(writer.write([0, 1, 2, 3]), writer.write([7, 8, 9]),
+                                             return_exceptions=True)
+    assert first == [RowRefused(0, "DataError: 0 is poison")]
+    assert isinstance(second, FlushFailed)  # 9 was never stored: send again
+    assert sorted(committed) == [1, 2, 3, 7, 8]
