@@ -342,20 +342,21 @@ def bench_baseline(args: argparse.Namespace, tracks: Sequence[Track]) -> None:
 
 async def memory_server(port: int) -> None:
     """The bare protocol path: JT/T 808 server, sink keeps reports in memory."""
-    from feeds.jt808.bindings import Bindings
+    from feeds.jt808.bindings import OPEN_REGISTRATION
     from feeds.jt808.server import Jt808Server, ServerConfig
     from transit.records import VehicleReport
 
     stored: list[VehicleReport] = []
 
-    async def memory_sink(reports: Sequence[VehicleReport]) -> None:
+    async def memory_sink(reports: Sequence[VehicleReport]) -> dict[int, object]:
         stored.extend(reports)
+        return {}  # nothing refused
 
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)
-    async with Jt808Server(memory_sink, Bindings(), time.time,
+    async with Jt808Server(memory_sink, OPEN_REGISTRATION, time.time,
                            ServerConfig(auth_key=b"bench")) as server:
         await server.start(HOST, port)
         await stopped.wait()

@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from feeds.jt808.bindings import Bindings
+from feeds.jt808.bindings import OPEN_REGISTRATION
 from feeds.jt808.messages import (
     BatchKind, BatchLocation, Edition, Location, PlatformGeneralResponse,
 )
@@ -134,8 +134,9 @@ def report(name: str, tally: Tally, elapsed: float) -> None:
 async def in_process(args: argparse.Namespace, name: str, sink_kind: str) -> None:
     stored: list[VehicleReport] = []
 
-    async def memory_sink(reports: Sequence[VehicleReport]) -> None:
+    async def memory_sink(reports: Sequence[VehicleReport]) -> dict[int, object]:
         stored.extend(reports)
+        return {}  # nothing refused
 
     async def simulated_commit(batch: Sequence[VehicleReport]) -> None:
         await asyncio.sleep(args.commit_ms / 1000)
@@ -143,12 +144,16 @@ async def in_process(args: argparse.Namespace, name: str, sink_kind: str) -> Non
 
     config = ServerConfig(auth_key=b"load-test", max_in_flight=args.max_in_flight)
     if sink_kind == "memory":
-        async with Jt808Server(memory_sink, Bindings(), time.time, config) as server:
+        async with Jt808Server(memory_sink, OPEN_REGISTRATION, time.time, config) as server:
             await server.start(HOST, 0)
             tally, elapsed = await load(args, server.port)
     else:
         async with BatchWriter(simulated_commit, max_delay=0.02, name="load") as writer:
-            async with Jt808Server(writer.write, Bindings(), time.time, config) as server:
+            async def through_writer(reports: Sequence[VehicleReport]) -> dict[int, object]:
+                await writer.write(reports)
+                return {}
+
+            async with Jt808Server(through_writer, OPEN_REGISTRATION, time.time, config) as server:
                 await server.start(HOST, 0)
                 tally, elapsed = await load(args, server.port)
     report(name, tally, elapsed)

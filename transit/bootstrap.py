@@ -26,14 +26,15 @@ from aiohttp import web
 from rich.console import Console
 
 from feeds.gtfsrt.poller import PollStats, poll
-from feeds.jt808.bindings import Bindings, load_bindings
+from feeds.jt808.bindings import OPEN_REGISTRATION, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
 from signage.registry import demo_registry, load_registry, write_registry
 from transit.api.app import PassengerAccess, ServiceContext, init_app
 from transit.api.live_push import PushLimits, add_live_push_routes
 from transit.arrivals import StopTimetable
 from transit.api.ratelimit import parse_keys
-from transit.api.metrics import CountingSink, MetricSources, add_metrics_routes
+from transit.api.http_log import server_logger
+from transit.api.metrics import MetricSources, add_metrics_routes
 from transit.api.push import add_push_routes
 from transit.config import Config
 from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
@@ -45,6 +46,7 @@ from transit.progress import progress_bar, steps
 from transit.store import schedules
 from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
+from transit.store.errors import is_row_fault
 from transit.store.migrate import apply_migrations
 from transit.store.reports import insert_reports
 from transit.store.stop_events import list_stop_events, upsert_stop_events
@@ -239,11 +241,12 @@ async def open_service(
         live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
         settle_heap()
         report_writer = await stack.enter_async_context(
-            BatchWriter(partial(insert_reports, pool), name="reports"))
+            BatchWriter(partial(insert_reports, pool), name="reports", is_row_fault=is_row_fault))
         tap_writer = await stack.enter_async_context(
-            BatchWriter(partial(insert_taps, pool), name="taps"))
+            BatchWriter(partial(insert_taps, pool), name="taps", is_row_fault=is_row_fault))
         event_writer = await stack.enter_async_context(
-            BatchWriter(partial(upsert_stop_events, pool), name="stop_events"))
+            BatchWriter(partial(upsert_stop_events, pool), name="stop_events",
+                        is_row_fault=is_row_fault))
         ingest = Ingest(report_writer, tap_writer, live, config.pseudonym_key.encode())
         context = ServiceContext(network, live_schedule.version_id, live,
                                  partial(pool.fetchval, "SELECT 1"), clock)
@@ -254,20 +257,20 @@ async def open_service(
         ]
         jt808 = await _open_jt808(stack, config, ingest, clock)
         pollers = await _open_pollers(stack, config, ingest, clock, tasks)
-        push_sink = CountingSink(ingest.submit_reports)
         app = init_app(context, await asyncio.to_thread(passenger_access, config, network))
-        add_push_routes(app, push_sink, clock)
+        push = add_push_routes(app, ingest.submit_reports, clock, parse_keys(config.push_keys))
         hub = add_live_push_routes(app, network=network, timetable=StopTimetable(network),
                                    snapshot=lambda: live.snapshot, clock=clock, limits=PushLimits())
         tasks.append(_start_task(stack, hub.run(), "live_push"))
         add_metrics_routes(app, MetricSources(
             ingest=lambda: {"reports_stored": ingest.stored_reports,
-                            "taps_stored": ingest.stored_taps},
+                            "taps_stored": ingest.stored_taps,
+                            "refused": dict(ingest.refused)},
             jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
-            push=push_sink.tally,
+            push=lambda: asdict(push),
             pollers={url: partial(_poll_counts, stats) for url, stats in pollers.items()},
         ))
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, logger=server_logger())
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, config.http_host, config.http_port).start()
@@ -299,9 +302,15 @@ async def _open_jt808(
 ) -> Jt808Server | None:
     if config.jt808_port == 0:
         return None
-    bindings = Bindings()
+    bindings = OPEN_REGISTRATION
     if config.jt808_bindings is not None:
         bindings = await asyncio.to_thread(load_bindings, config.jt808_bindings)
+        _log.info("jt808_bindings path=%s terminals=%d", config.jt808_bindings,
+                  len(bindings.by_phone), extra={"event": "jt808_bindings"})
+    else:
+        _log.warning("jt808_open_registration: any terminal may register as the vehicle its "
+                     "plate names; set TRANSIT_JT808_BINDINGS in production",
+                     extra={"event": "jt808_open_registration"})
     server = Jt808Server(ingest.submit_reports, bindings, clock,
                          ServerConfig(auth_key=config.jt808_auth_key.encode()))
     await server.start(config.jt808_host, config.jt808_port)

@@ -44,6 +44,9 @@ class Config:
     sign_admin_token: str = "demo-admin-token-change-me"
     # App API keys, "name:key:rate:burst,..." (requests per second per key).
     app_api_keys: str = "demo:demo-app-key:50:100"
+    # HTTP push sources (partner systems, HTTP-only terminals), in the same form:
+    # "source:key:requests per second:burst,..."; the source is stored with each report.
+    push_keys: str = "demo:demo-push-key:200:400"
 
     @property
     def postgres_dir(self) -> Path:

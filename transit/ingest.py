@@ -1,20 +1,33 @@
 """The one ingest path (DESIGN.md "Durability").
 
-Every feed hands its decoded records to ``Ingest``; a batch is acknowledged to
-its feed only after PostgreSQL has committed it, so nothing acknowledged is
-ever lost. Reports go to the live state in the same order as they come in.
+Every feed hands its decoded records to ``Ingest``. Each record is checked
+(``transit.validation``) before it reaches the writer or the live state; a bad
+one is refused, counted by reason, and loses nothing else. A batch is
+acknowledged to its feed only after PostgreSQL has committed it, so nothing
+acknowledged is ever lost. Reports go to the live state in the same order as
+they come in.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Protocol
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
 from transit.live.tracking import LiveTracking
 from transit.privacy import pseudonymise
 from transit.records import PaymentMedium, Tap, VehicleReport
-from transit.store.batching import BatchWriter
+from transit.store.batching import BatchWriter, FlushFailed
+from transit.validation import Refusal, check_report, check_tap, check_text
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Offered records wait this long, doubling up to the maximum, while the database is away.
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 
 
 class RawTap(Protocol):
@@ -30,13 +43,22 @@ class RawTap(Protocol):
     received_at: float
 
 
-def to_tap(raw: RawTap, key: bytes) -> Tap:
-    return Tap(raw.tap_id, raw.vehicle_id, raw.timestamp, raw.medium,
-               pseudonymise(raw.account, key), raw.lat, raw.lon, raw.received_at)
+def to_tap(raw: RawTap, key: bytes) -> Tap | Refusal:
+    """The stored form of ``raw`` (account pseudonymised), or why it cannot be stored."""
+    refusal = check_text("account", raw.account, 128)
+    if refusal is not None:
+        return refusal
+    tap = Tap(raw.tap_id, raw.vehicle_id, raw.timestamp, raw.medium,
+              pseudonymise(raw.account, key), raw.lat, raw.lon, raw.received_at)
+    return check_tap(tap) or tap
+
+
+def _judge_report(report: VehicleReport) -> VehicleReport | Refusal:
+    return check_report(report) or report
 
 
 class Ingest:
-    """Collects records from feeds and moves them, in order, to store and live state."""
+    """Checks records from feeds and moves them, in order, to store and live state."""
 
     def __init__(
         self,
@@ -52,36 +74,104 @@ class Ingest:
         self._queue: asyncio.Queue[VehicleReport | RawTap] = asyncio.Queue()
         self.stored_reports = 0
         self.stored_taps = 0
+        self.refused: Counter[str] = Counter()  # "report:<reason>", "tap:<reason>"
 
     async def offer(self, item: VehicleReport | RawTap) -> None:
         """For feeds that do not wait for durability (the simulator)."""
         self._queue.put_nowait(item)
 
-    async def submit_reports(self, reports: Sequence[VehicleReport]) -> None:
-        """Returns once ``reports`` are durable, so the feed may acknowledge them.
+    async def submit_reports(self, reports: Sequence[VehicleReport]) -> dict[int, Refusal]:
+        """Returns once the valid ``reports`` are durable, so the feed may
+        acknowledge them; the refused ones by index (refused for good: sending
+        them again will not help). Raises ``FlushFailed`` when the database
+        could not take them now.
 
         They go live at once, while the commit runs: a sign need not wait for
         the disk, and a report lost to a crash before its commit was never
         acknowledged, so its terminal sends it again (tracking drops the repeat).
         """
-        self._live.submit(reports)
-        await self._reports.write(reports)
-        self.stored_reports += len(reports)
+        valid, positions, refused = self._screen(reports, _judge_report, "report")
+        if valid:
+            self._live.submit(valid)
+            self.stored_reports += await self._store(self._reports, valid, positions, refused,
+                                                     "report")
+        return refused
 
-    async def submit_taps(self, raw: Sequence[RawTap]) -> None:
-        taps = [to_tap(t, self._key) for t in raw]
-        await self._taps.write(taps)
-        self.stored_taps += len(taps)
+    async def submit_taps(self, raw: Sequence[RawTap]) -> dict[int, Refusal]:
+        """As ``submit_reports``, for taps (not live: taps only go to the store)."""
+        taps, positions, refused = self._screen(raw, self._to_tap, "tap")
+        if taps:
+            self.stored_taps += await self._store(self._taps, taps, positions, refused, "tap")
+        return refused
+
+    def _to_tap(self, raw: RawTap) -> Tap | Refusal:
+        return to_tap(raw, self._key)
+
+    def _screen(
+        self, records: Sequence[R], judge: Callable[[R], T | Refusal], kind: str
+    ) -> tuple[list[T], list[int], dict[int, Refusal]]:
+        """The records fit to store (as ``judge`` makes them), their positions in
+        ``records``, and the refused by position."""
+        valid: list[T] = []
+        positions: list[int] = []
+        refused: dict[int, Refusal] = {}
+        for index, record in enumerate(records):
+            judged = judge(record)
+            if isinstance(judged, Refusal):
+                refused[index] = judged
+                self._count(kind, judged, record)
+            else:
+                valid.append(judged)
+                positions.append(index)
+        return valid, positions, refused
+
+    async def _store(self, writer: BatchWriter[T], records: list[T], positions: list[int],
+                     refused: dict[int, Refusal], kind: str) -> int:
+        """Write ``records``; note the rows the database refused; return how many were stored."""
+        rows = await writer.write(records)
+        for row in rows:
+            refusal = Refusal("not_storable", None, f"the database refused it: {row.error}")
+            refused[positions[row.index]] = refusal
+            self._count(kind, refusal, records[row.index])
+        return len(records) - len(rows)
+
+    def _count(self, kind: str, refusal: Refusal, record: object) -> None:
+        self.refused[f"{kind}:{refusal.reason}"] += 1
+        vehicle = getattr(record, "vehicle_id", None)
+        # repr: the refused text may hold the very control characters refused.
+        _log.info("record_refused kind=%s reason=%s field=%s vehicle_id=%r source=%r", kind,
+                  refusal.reason, refusal.field, vehicle, getattr(record, "source", None),
+                  extra={"event": "record_refused", "kind": kind, "reason": refusal.reason})
 
     async def run(self) -> None:
-        """Drain offered items in chunks: one commit per chunk, order kept."""
+        """Drain offered items in chunks: one commit per chunk, order kept. A
+        database outage holds them back (retried), a bad record is refused."""
         while True:
             chunk = [await self._queue.get()]
             while not self._queue.empty():
                 chunk.append(self._queue.get_nowait())
             reports = [i for i in chunk if isinstance(i, VehicleReport)]
             taps = [i for i in chunk if not isinstance(i, VehicleReport)]
-            await asyncio.gather(
-                self.submit_reports(reports) if reports else asyncio.sleep(0),
-                self.submit_taps(taps) if taps else asyncio.sleep(0),
+            valid, positions, _ = self._screen(reports, _judge_report, "report")
+            if valid:
+                self._live.submit(valid)
+            tapped, tap_positions, _ = self._screen(taps, self._to_tap, "tap")
+            stored = await asyncio.gather(
+                self._until_stored(self._reports, valid, positions, "report"),
+                self._until_stored(self._taps, tapped, tap_positions, "tap"),
             )
+            self.stored_reports += stored[0]
+            self.stored_taps += stored[1]
+
+    async def _until_stored(self, writer: BatchWriter[T], records: list[T], positions: list[int],
+                            kind: str) -> int:
+        wait = RETRY_FIRST_S
+        while records:
+            try:
+                return await self._store(writer, records, positions, {}, kind)
+            except FlushFailed as exc:
+                _log.warning("ingest_retrying kind=%s records=%d in_s=%.1f error=%r", kind,
+                             len(records), wait, exc.__cause__, extra={"event": "ingest_retrying"})
+                await asyncio.sleep(wait)
+                wait = min(RETRY_MAX_S, wait * 2)
+        return 0

@@ -23,11 +23,14 @@ class Jt808Counters:
     too_long: int = 0
     registrations: int = 0  # answered with an auth code
     unknown_terminals: int = 0  # registrations refused: no binding and no plate
+    registrations_refused: int = 0  # a plate that is no valid text (answered "message error")
+    security_refusals: int = 0  # a terminal claiming a vehicle not bound to it
     authentications: int = 0
     auth_failures: int = 0
     reports_accepted: int = 0  # handed to the sink and durable
     reports_dropped_unauthenticated: int = 0
     reports_without_time: int = 0  # fix time not a valid instant: acknowledged, dropped
+    reports_refused: int = 0  # out of range, implausible time: answered "message error"
     unsupported_messages: int = 0  # answered "not supported"
     sink_failures: int = 0  # messages left unacknowledged, for the terminal to resend
     shared_vehicle_logins: int = 0  # a second terminal logged in for the same vehicle

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from feeds.jt808.bindings import Bindings, find_authenticated_vehicle, issue_auth_code
+from feeds.jt808.bindings import Bindings, Refused, find_authenticated_vehicle, issue_auth_code
 from feeds.jt808.codec import decode_frame, encode_message
 from feeds.jt808.counters import CounterSet, Jt808Counters
 from feeds.jt808.framing import FrameError, FrameErrorReason, FrameSplitter
@@ -26,10 +26,13 @@ from feeds.jt808.messages import (
 )
 from feeds.jt808.reports import list_locations, to_vehicle_report
 from transit.records import VehicleReport
+from transit.validation import Refusal, check_report
 
 _log = logging.getLogger(__name__)
 
-Sink = Callable[[Sequence[VehicleReport]], Awaitable[None]]
+# Returns once the reports are durable, with those refused for good by index
+# (``Ingest.submit_reports``); raises when the database cannot take them now.
+Sink = Callable[[Sequence[VehicleReport]], Awaitable[Mapping[int, Refusal]]]
 Clock = Callable[[], float]
 # What the writer sends for one message: bytes now, or after a commit (None: nothing).
 _Reply = bytes | asyncio.Task[bytes | None]
@@ -267,19 +270,29 @@ class _Connection:
         raise AssertionError(f"unhandled body {type(body).__name__}")
 
     def _handle_registration(self, header: Header, body: Registration) -> bytes:
-        vehicle_id = self.server._bindings.find_vehicle(header.phone) or body.plate.strip() or None
-        if vehicle_id is None:
+        judged = self.server._bindings.judge_registration(header.phone, body.plate)
+        if isinstance(judged, Refused):
+            self._refuse_terminal(header, judged, body.plate)
+            if judged.reason == "bad_plate":
+                return self._general(header, GeneralResult.MESSAGE_ERROR)
+            return self._reply(header, RegistrationResponse(header.flow, judged.result, ""))
+        self.counters.add("registrations")
+        _event(logging.INFO, "jt808_registered", phone=header.phone, vehicle_id=judged)
+        code = issue_auth_code(self.config.auth_key, header.phone, judged)
+        return self._reply(header, RegistrationResponse(header.flow, RegistrationResult.OK, code))
+
+    def _refuse_terminal(self, header: Header, refused: Refused, claimed: str) -> None:
+        if refused.security:
+            self.counters.add("security_refusals")
+            _event(logging.WARNING, "jt808_security_refused", peer=self.peer, phone=header.phone,
+                   reason=refused.reason, claimed=repr(claimed))
+        elif refused.reason in ("no_plate", "unbound_terminal"):
             self.counters.add("unknown_terminals")
-            _event(logging.WARNING, "jt808_unknown_terminal", peer=self.peer, phone=header.phone,
-                   terminal_id=body.terminal_id)
-            result, code = RegistrationResult.NO_SUCH_TERMINAL, ""
+            _event(logging.WARNING, "jt808_unknown_terminal", peer=self.peer, phone=header.phone)
         else:
-            self.counters.add("registrations")
-            _event(logging.INFO, "jt808_registered", phone=header.phone, vehicle_id=vehicle_id)
-            result, code = RegistrationResult.OK, issue_auth_code(
-                self.config.auth_key, header.phone, vehicle_id
-            )
-        return self._reply(header, RegistrationResponse(header.flow, result, code))
+            self.counters.add("registrations_refused")
+            _event(logging.INFO, "jt808_registration_refused", peer=self.peer,
+                   phone=header.phone, reason=refused.reason, claimed=repr(claimed))
 
     def _handle_authentication(self, header: Header, body: Authentication) -> bytes:
         issued_for = find_authenticated_vehicle(self.config.auth_key, header.phone, body.code)
@@ -287,8 +300,11 @@ class _Connection:
             self.counters.add("auth_failures")
             _event(logging.WARNING, "jt808_auth_failed", peer=self.peer, phone=header.phone)
             return self._general(header, GeneralResult.FAILURE)
-        # The operator's table wins over the plate given at registration.
-        vehicle_id = self.server._bindings.find_vehicle(header.phone) or issued_for
+        vehicle_id = self.server._bindings.judge_login(header.phone, issued_for)
+        if isinstance(vehicle_id, Refused):
+            self.counters.add("auth_failures")
+            self._refuse_terminal(header, vehicle_id, issued_for)
+            return self._general(header, GeneralResult.FAILURE)
         if self.vehicle_id is not None:
             self.server._logout(self.phone, self.vehicle_id)
         self.phone, self.vehicle_id = header.phone, vehicle_id
@@ -305,30 +321,48 @@ class _Connection:
             return self._general(header, GeneralResult.FAILURE)
         received_at = self.server._clock()
         reports = []
+        refused = 0
         for fix in fixes:
             report = to_vehicle_report(fix, self.vehicle_id, received_at)
             if report is None:
                 self.counters.add("reports_without_time")
-            else:
+                continue
+            refusal = check_report(report)
+            if refusal is None:
                 reports.append(report)
-        ack = self._general(header, GeneralResult.OK)
+            else:
+                refused += 1
+                self._refuse_report(header, refusal)
+        # Any fix refused: "message error" (after the others are stored), so the
+        # terminal learns that sending it again will not help.
+        result = GeneralResult.MESSAGE_ERROR if refused else GeneralResult.OK
         if not reports:
-            return ack  # nothing to make durable; resending would not help
-        task = asyncio.create_task(self._commit(reports, ack, header))
+            return self._general(header, result)  # nothing to make durable
+        task = asyncio.create_task(self._commit(reports, self._general(header, result), header))
         self.server._commits.add(task)
         task.add_done_callback(self.server._commits.discard)
         return task
 
-    async def _commit(self, reports: list[VehicleReport], ack: bytes, header: Header) -> bytes | None:
+    def _refuse_report(self, header: Header, refusal: Refusal) -> None:
+        self.counters.add("reports_refused")
+        _event(logging.INFO, "jt808_report_refused", phone=header.phone, flow=header.flow,
+               reason=refusal.reason, field=refusal.field)
+
+    async def _commit(self, reports: list[VehicleReport], ack: bytes,
+                      header: Header) -> bytes | None:
         try:
-            await self.server._sink(reports)
-        except Exception as exc:  # any sink failure: no ack, and the terminal resends
+            refused = await self.server._sink(reports)
+        except Exception as exc:  # the database cannot take them now: no ack, the terminal resends
             self.counters.add("sink_failures")
             _event(logging.WARNING, "jt808_sink_failed", phone=header.phone,
                    flow=header.flow, reports=len(reports), error=repr(exc))
             return None
-        self.counters.add("reports_accepted", len(reports))
-        return ack
+        for refusal in refused.values():
+            self._refuse_report(header, refusal)
+        self.counters.add("reports_accepted", len(reports) - len(refused))
+        # The ack was built in arrival order; a row the database refused (rare:
+        # the checks above catch what we know of) turns it into "message error".
+        return self._general(header, GeneralResult.MESSAGE_ERROR) if refused else ack
 
     def _general(self, header: Header, result: GeneralResult) -> bytes:
         return self._reply(header, PlatformGeneralResponse(header.flow, header.msg_id, result))

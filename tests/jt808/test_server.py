@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from feeds.jt808.bindings import Bindings, load_bindings
+from feeds.jt808.bindings import OPEN_REGISTRATION, Bindings, issue_auth_code, load_bindings
 from feeds.jt808.codec import encode, encode_message
 from feeds.jt808.messages import (
     Authentication, BatchKind, BatchLocation, Edition, GeneralResult, Header, Heartbeat,
@@ -30,7 +30,7 @@ class MemorySink:
         self.calls: dict[str, int] = {}
         self.fail = False
 
-    async def __call__(self, reports: Sequence[VehicleReport]) -> None:
+    async def __call__(self, reports: Sequence[VehicleReport]) -> dict[int, object]:
         vehicle = reports[0].vehicle_id
         self.calls[vehicle] = self.calls.get(vehicle, 0) + 1
         gate = self.gates.get(vehicle)
@@ -39,6 +39,7 @@ class MemorySink:
         if self.fail:
             raise OSError("disk full")
         self.reports.extend(reports)
+        return {}
 
 
 @pytest.fixture
@@ -50,9 +51,9 @@ def sink() -> MemorySink:
 async def start(sink: MemorySink) -> AsyncIterator[Callable[..., object]]:
     servers: list[Jt808Server] = []
 
-    async def _start(**overrides: object) -> Jt808Server:
+    async def _start(bindings: Bindings = Bindings(BOUND), **overrides: object) -> Jt808Server:
         config = ServerConfig(auth_key=KEY, **overrides)  # type: ignore[arg-type]
-        server = await serve("127.0.0.1", 0, sink, Bindings(BOUND), lambda: NOW + 1, config)
+        server = await serve("127.0.0.1", 0, sink, bindings, lambda: NOW + 1, config)
         servers.append(server)
         return server
 
@@ -142,8 +143,10 @@ async def test_report_before_auth_is_refused_and_counted(start, sink: MemorySink
     assert sink.reports == []
 
 
-async def test_plate_binds_an_unlisted_terminal_and_unknown_terminal_is_refused(start, sink: MemorySink) -> None:
-    server = await start()
+async def test_open_registration_binds_by_plate_and_refuses_a_terminal_without_one(
+    start, sink: MemorySink
+) -> None:
+    server = await start(OPEN_REGISTRATION)
     plated = await _connect(server, "13999999999")
     await _register_and_login(plated, plate="陕B·D0077")
     await plated.send(_fix())
@@ -156,6 +159,88 @@ async def test_plate_binds_an_unlisted_terminal_and_unknown_terminal_is_refused(
     await plated.close()
     await unknown.close()
     assert server.counters().unknown_terminals == 1
+
+
+async def _register(client: TerminalClient, plate: str) -> Message:
+    await client.send(Registration(61, 200, "TCBUS", "M1", "T1", 1, plate))
+    return await _reply(client)
+
+
+@pytest.mark.parametrize(("phone", "plate", "result"), [
+    ("13999999999", "", RegistrationResult.NO_SUCH_TERMINAL),  # not in the table
+    ("13999999999", "TC0003", RegistrationResult.NO_SUCH_TERMINAL),  # unbound, unknown plate
+    ("13999999999", "TC0002", RegistrationResult.VEHICLE_TAKEN),  # another phone's vehicle
+    ("13800000001", "TC0002", RegistrationResult.NO_SUCH_VEHICLE),  # bound, wrong plate
+])
+async def test_with_bindings_a_terminal_cannot_claim_a_vehicle_not_bound_to_it(
+    start, sink: MemorySink, phone: str, plate: str, result: RegistrationResult
+) -> None:
+    server = await start()
+    client = await _connect(server, phone)
+    reply = (await _register(client, plate)).body
+    assert isinstance(reply, RegistrationResponse) and (reply.result, reply.auth_code) == (result, "")
+    # A code forged for the claimed vehicle is no better than none.
+    await client.send(Authentication(issue_auth_code(b"guess", phone, plate or "TC0002")))
+    assert (await _general(client)).result == GeneralResult.FAILURE
+    await client.send(_fix())
+    assert (await _general(client)).result == GeneralResult.FAILURE
+    await client.close()
+    assert sink.reports == []
+    counters = server.counters()
+    assert counters.registrations == 0
+    assert counters.security_refusals + counters.unknown_terminals == 1
+
+
+async def test_a_code_issued_under_open_registration_no_longer_counts_once_bound(start) -> None:
+    # Issued with the server's key for the plate TC0002, before bindings were configured.
+    server = await start()
+    client = await _connect(server, "13999999999")
+    await client.send(Authentication(issue_auth_code(KEY, "13999999999", "TC0002")))
+    assert (await _general(client)).result == GeneralResult.FAILURE
+    stale = await _connect(server, "13800000001")
+    await stale.send(Authentication(issue_auth_code(KEY, "13800000001", "TC0002")))
+    assert (await _general(stale)).result == GeneralResult.FAILURE
+    assert server.counters().security_refusals == 2
+    await client.close()
+    await stale.close()
+
+
+async def test_a_bound_terminal_may_send_its_plate_from_the_table(start, sink: MemorySink) -> None:
+    server = await start(Bindings({"13800000001": "TC0001"}, {"TC0001": "陕B·00001"}))
+    client = await _connect(server, "13800000001")
+    assert (await _register_and_login(client, plate="陕B·00001")).startswith("TC0001|")
+    await client.close()
+
+
+@pytest.mark.parametrize("plate", ["P\x00OISON", "TC\x1b[2J", "T" * 65])
+async def test_a_plate_that_is_no_valid_text_is_a_message_error(start, sink: MemorySink, plate: str) -> None:
+    server = await start(OPEN_REGISTRATION)
+    client = await _connect(server, "13999999999")
+    flow = await client.send(Registration(61, 200, "TCBUS", "M1", "T1", 1, plate))
+    ack = await _general(client)
+    assert (ack.reply_flow, ack.reply_id, ack.result) == (flow, MsgId.REGISTRATION,
+                                                          GeneralResult.MESSAGE_ERROR)
+    await client.close()
+    assert server.counters().registrations_refused == 1 and sink.reports == []
+
+
+async def test_fixes_out_of_range_are_refused_and_the_valid_ones_of_a_batch_stored(
+    start, sink: MemorySink
+) -> None:
+    server = await start()
+    client = await _connect(server, "13800000001")
+    await _register_and_login(client)
+    flow = await client.send(_fix(lat=95.0))
+    ack = await _general(client)
+    assert (ack.reply_flow, ack.result) == (flow, GeneralResult.MESSAGE_ERROR)
+    await client.send(BatchLocation(BatchKind.BACKLOG, (_fix(at=NOW - 60), _fix(at=NOW + 3600))))
+    assert (await _general(client)).result == GeneralResult.MESSAGE_ERROR
+    assert [r.timestamp for r in sink.reports] == [NOW - 60]
+    await client.send(_fix())
+    assert (await _general(client)).result == GeneralResult.OK
+    await client.close()
+    counters = server.counters()
+    assert (counters.reports_refused, counters.reports_accepted) == (2, 2)
 
 
 async def test_location_is_acknowledged_only_after_the_sink_returns(start, sink: MemorySink) -> None:
@@ -234,7 +319,7 @@ async def test_flood_is_throttled_without_delaying_another_terminal(start, sink:
     await _register_and_login(calm)
     sink.gates["TC0001"] = gate = asyncio.Event()
     await flooder.send_raw(b"".join(
-        encode(_fix(at=NOW + i), phone="13800000001", flow=100 + i) for i in range(500)
+        encode(_fix(at=NOW - 500 + i), phone="13800000001", flow=100 + i) for i in range(500)
     ))
     await asyncio.sleep(0.3)
     assert sink.calls["TC0001"] == 8  # max_in_flight: then the server stops reading

@@ -92,7 +92,8 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
 
     async with aiohttp.ClientSession(service.http_url) as http:
         pushed = {"vehicle_id": "TC0002", "timestamp": now, "lat": 35.0725, "lon": 109.0766}
-        async with http.post("/api/push/reports", json=[pushed]) as response:
+        async with http.post("/api/push/reports", json=[pushed],
+                             headers={"X-Push-Key": "demo-push-key"}) as response:
             assert response.status == 200
             assert (await response.json())["accepted"] == 1
         assert len(await list_reports(tiny_store, "TC0002", now - 5, now + 5)) == 1
@@ -116,7 +117,8 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
     assert metrics["ingest"]["reports_stored"] == 2
     assert metrics["jt808"]["reports_accepted"] == 1
     assert metrics["jt808"]["authentications"] == 1
-    assert metrics["push"] == {"calls": 1, "reports": 1, "failures": 0}
+    assert metrics["push"] == {"requests": 1, "reports_stored": 1, "refused": {},
+                               "unauthorised": 0, "rate_limited": 0, "not_stored": 0}
     assert metrics["tracker"]["accepted"] == 2
     assert metrics["latency_receipt_to_state_ms"]["count"] == 2
     assert metrics["latency_receipt_to_state_ms"]["p99"] is not None

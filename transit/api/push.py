@@ -1,10 +1,16 @@
 """HTTP JSON push of GPS reports: ``POST /api/push/reports``.
 
-For terminals and partner systems that can only speak HTTP. The answer comes
-after the sink (the durable ingest path) has committed the accepted reports,
-so a 200 means "stored"; anything else means "send it again" (DESIGN.md
-"Durability"). Each item is checked on its own: bad items are listed with
-their index and reason, good ones are stored.
+For terminals and partner systems that can only speak HTTP. Every request
+carries its source's key (``X-Push-Key``; keys configured like the app's, with
+a rate per source) and the source's name is stored with each report. The
+answer comes after the sink (the durable ingest path) has committed the
+accepted reports (DESIGN.md "Durability"):
+
+- 200: every accepted report is stored; every refused item is listed with its
+  index, reason and field, and sending it again will not help;
+- 400: the body as a whole is not a list of reports (nothing stored);
+- 401 / 429: no or unknown key / over the source's rate (nothing read);
+- 503: the database could not take them now: send them again.
 
 Body: a JSON array of reports, or ``{"reports": [...]}``; a report is
 ``{"vehicle_id": str, "timestamp": Unix s, "lat": deg, "lon": deg,
@@ -14,34 +20,26 @@ Body: a JSON array of reports, or ``{"reports": [...]}``; a report is
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import orjson
 from aiohttp import web
 
+from transit.api.ratelimit import KeyPolicy, TokenBuckets, retry_after_header
 from transit.records import VehicleReport
+from transit.validation import Refusal, check_report, check_text
 
 _log = logging.getLogger(__name__)
 
-Sink = Callable[[Sequence[VehicleReport]], Awaitable[object]]
+# Stores ``reports`` and returns once they are durable, with the refused ones by
+# index (e.g. ``Ingest.submit_reports``); raises when nothing could be stored.
+Sink = Callable[[Sequence[VehicleReport]], Awaitable[Mapping[int, Refusal]]]
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_ITEMS = 10_000
-MAX_VEHICLE_ID_CHARS = 64
-# A terminal's clock may run a little ahead; beyond this a fix is a clock fault.
-MAX_FUTURE_S = 300.0
 SOURCE = "http"
-
-
-@dataclass(frozen=True, slots=True)
-class PushConfig:
-    sink: Sink
-    clock: Callable[[], float]
-
-
-PUSH = web.AppKey("push", PushConfig)
+KEY_HEADER = "X-Push-Key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,88 +50,124 @@ class Rejected:
     message: str
 
 
-class InvalidItem(ValueError):
-    def __init__(self, reason: str, field: str | None, message: str) -> None:
+class BadBody(ValueError):
+    """The body as a whole is refused: HTTP status, code and message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason
-        self.field = field
+        self.status = status
+        self.code = code
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+@dataclass
+class PushTally:
+    """What the push endpoint did; mutated only on the event loop."""
+
+    requests: int = 0
+    reports_stored: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # by reason (a dict: asdict copies it)
+    unauthorised: int = 0
+    rate_limited: int = 0
+    not_stored: int = 0  # requests answered 503
+
+
+@dataclass(frozen=True, slots=True)
+class PushConfig:
+    sink: Sink
+    clock: Callable[[], float]
+    sources: TokenBuckets  # push key -> source policy
+    tally: PushTally
+
+
+PUSH = web.AppKey("push", PushConfig)
+
+
+def _error(status: int, code: str, message: str,
+           headers: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(
         body=orjson.dumps({"error": {"code": code, "message": message}}),
         status=status,
         content_type="application/json",
+        headers=headers,
     )
 
 
-def _required(item: dict[str, object], name: str) -> float:
-    number = _optional(item, name)
-    if number is None:
-        raise InvalidItem("missing_field", name, f"{name} is required")
-    return number
+class _Invalid(ValueError):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
-def _optional(item: dict[str, object], name: str) -> float | None:
+def _number(item: dict[str, object], name: str, required: bool) -> float | None:
     value = item.get(name)
     if value is None:
+        if required:
+            raise _Invalid(Refusal("missing_field", name, f"{name} is required"))
         return None
     # bool is an int in Python, but `true` is not a coordinate.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidItem("not_a_number", name, f"{name} must be a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidItem("not_finite", name, f"{name} must be finite")
-    return number
+        raise _Invalid(Refusal("not_a_number", name, f"{name} must be a number"))
+    return float(value)
 
 
-def _in_range(name: str, value: float | None, low: float, high: float) -> None:
-    if value is not None and not low <= value <= high:
-        raise InvalidItem("out_of_range", name, f"{name} must be within [{low}, {high}]")
-
-
-def parse_report(item: object, received_at: float) -> VehicleReport:
-    """One pushed item as a report; raises ``InvalidItem`` saying which field is wrong."""
+def parse_report(item: object, received_at: float, source: str = SOURCE) -> VehicleReport | Refusal:
+    """One pushed item as a report, or the refusal saying which field is wrong."""
     if not isinstance(item, dict):
-        raise InvalidItem("not_an_object", None, "each report must be a JSON object")
+        return Refusal("not_an_object", None, "each report must be a JSON object")
     vehicle_id = item.get("vehicle_id")
     if vehicle_id is None:
-        raise InvalidItem("missing_field", "vehicle_id", "vehicle_id is required")
-    if not isinstance(vehicle_id, str) or not vehicle_id.strip():
-        raise InvalidItem("not_a_string", "vehicle_id", "vehicle_id must be a non-empty string")
-    if len(vehicle_id) > MAX_VEHICLE_ID_CHARS:
-        raise InvalidItem("too_long", "vehicle_id",
-                          f"vehicle_id is over {MAX_VEHICLE_ID_CHARS} characters")
-    timestamp = _required(item, "timestamp")
-    lat = _required(item, "lat")
-    lon = _required(item, "lon")
-    speed = _optional(item, "speed_mps")
-    bearing = _optional(item, "bearing")
-    _in_range("lat", lat, -90.0, 90.0)
-    _in_range("lon", lon, -180.0, 180.0)
-    _in_range("speed_mps", speed, 0.0, 100.0)
-    _in_range("bearing", bearing, 0.0, 360.0)
-    if timestamp <= 0:
-        raise InvalidItem("out_of_range", "timestamp", "timestamp must be Unix seconds")
-    if timestamp > received_at + MAX_FUTURE_S:
-        raise InvalidItem("in_future", "timestamp",
-                          f"timestamp is more than {MAX_FUTURE_S:.0f} s ahead of the server")
-    return VehicleReport(vehicle_id.strip(), timestamp, lat, lon, speed, bearing, SOURCE,
-                         received_at)
+        return Refusal("missing_field", "vehicle_id", "vehicle_id is required")
+    refusal = check_text("vehicle_id", vehicle_id)
+    if refusal is not None:
+        return refusal
+    assert isinstance(vehicle_id, str)
+    try:
+        timestamp = _number(item, "timestamp", True)
+        lat = _number(item, "lat", True)
+        lon = _number(item, "lon", True)
+        speed = _number(item, "speed_mps", False)
+        bearing = _number(item, "bearing", False)
+    except _Invalid as exc:
+        return exc.refusal
+    assert timestamp is not None and lat is not None and lon is not None
+    report = VehicleReport(vehicle_id.strip(), timestamp, lat, lon, speed, bearing, source,
+                           received_at)
+    return check_report(report) or report
 
 
 def parse_reports(
-    items: Sequence[object], received_at: float
+    items: Sequence[object], received_at: float, source: str = SOURCE
 ) -> tuple[list[VehicleReport], list[Rejected]]:
     """The valid reports, and every invalid item with its index and reason."""
     reports: list[VehicleReport] = []
     rejected: list[Rejected] = []
     for index, item in enumerate(items):
-        try:
-            reports.append(parse_report(item, received_at))
-        except InvalidItem as exc:
-            rejected.append(Rejected(index, exc.reason, exc.field, str(exc)))
+        parsed = parse_report(item, received_at, source)
+        if isinstance(parsed, Refusal):
+            rejected.append(Rejected(index, parsed.reason, parsed.field, parsed.message))
+        else:
+            reports.append(parsed)
     return reports, rejected
+
+
+def parse_body(
+    body: bytes, received_at: float, source: str = SOURCE
+) -> tuple[list[VehicleReport], list[Rejected]]:
+    """A push body's valid reports and refused items; raises ``BadBody`` when
+    the body as a whole is not a list of reports."""
+    if len(body) > MAX_BODY_BYTES:
+        raise BadBody(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadBody(400, "invalid_json", f"the body is not JSON: {exc}") from None
+    items = payload.get("reports") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise BadBody(400, "not_a_list",
+                      'the body must be a JSON array of reports or {"reports": [...]}')
+    if len(items) > MAX_ITEMS:
+        raise BadBody(413, "too_many_reports", f"{len(items)} reports; send at most {MAX_ITEMS}")
+    return parse_reports(items, received_at, source)
 
 
 async def _read_body(request: web.Request) -> bytes | None:
@@ -148,32 +182,65 @@ async def _read_body(request: web.Request) -> bytes | None:
     return bytes(body)
 
 
+def _authorise(request: web.Request, config: PushConfig) -> KeyPolicy | web.Response:
+    """The source behind the request's key, or the 401/429 answer."""
+    key = request.headers.get(KEY_HEADER)
+    policy = None if not key else config.sources.find_policy(key)
+    if key is None or policy is None:
+        config.tally.unauthorised += 1
+        _log.warning("push_unauthorised peer=%s key_given=%s", request.remote, key is not None,
+                     extra={"event": "push_unauthorised", "peer": request.remote})
+        return _error(401, "unknown_key" if key else "missing_key",
+                      f"a known push key is required in the {KEY_HEADER} header")
+    wait = config.sources.take(key, config.clock())
+    if wait > 0:
+        config.tally.rate_limited += 1
+        return _error(429, "rate_limited", f"over this source's rate; retry in {wait:.1f} s",
+                      {"Retry-After": retry_after_header(wait)})
+    return policy
+
+
 async def push_reports(request: web.Request) -> web.Response:
     config = request.app[PUSH]
+    config.tally.requests += 1
+    source = _authorise(request, config)
+    if isinstance(source, web.Response):
+        return source
     body = await _read_body(request)
-    if body is None:
-        return _error(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        return _error(400, "invalid_json", f"the body is not JSON: {exc}")
-    items = payload.get("reports") if isinstance(payload, dict) else payload
-    if not isinstance(items, list):
-        return _error(400, "not_a_list",
-                      'the body must be a JSON array of reports or {"reports": [...]}')
-    if len(items) > MAX_ITEMS:
-        return _error(413, "too_many_reports", f"{len(items)} reports; send at most {MAX_ITEMS}")
-    reports, rejected = parse_reports(items, config.clock())
+        if body is None:
+            raise BadBody(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes")
+        reports, rejected = parse_body(body, config.clock(), f"{SOURCE}:{source.name}")
+    except BadBody as exc:
+        return _error(exc.status, exc.code, str(exc))
+    stored = 0
     if reports:
         try:
-            await config.sink(reports)
-        except Exception as exc:  # noqa: BLE001 - whatever failed, nothing is stored
-            _log.warning("push.sink_failed",
-                         extra={"reports": len(reports), "error": f"{type(exc).__name__}: {exc}"})
-            return _error(503, "not_stored", "the reports could not be stored; send them again")
+            refused = await config.sink(reports)
+        except Exception as exc:  # noqa: BLE001 - whatever failed, nothing is acknowledged
+            config.tally.not_stored += 1
+            _log.warning("push_not_stored reports=%d error=%s: %s", len(reports),
+                         type(exc).__name__, exc,
+                         extra={"event": "push_not_stored", "reports": len(reports)})
+            return _error(503, "not_stored", "the reports could not be stored now; send them again",
+                          {"Retry-After": "1"})
+        stored = len(reports) - len(refused)
+        if refused:
+            # The sink numbers the reports; the answer numbers the body's items.
+            bad = {r.index for r in rejected}
+            positions = [i for i in range(len(reports) + len(rejected)) if i not in bad]
+            rejected += [Rejected(positions[i], r.reason, r.field, r.message)
+                         for i, r in refused.items()]
+            rejected.sort(key=lambda r: r.index)
+    config.tally.reports_stored += stored
+    for r in rejected:
+        config.tally.refused[r.reason] = config.tally.refused.get(r.reason, 0) + 1
+    # Nothing stored and something refused: the push as a whole is refused (400),
+    # and sending it again will not help; a partly stored push is a 200.
     return web.Response(
+        status=400 if rejected and not stored else 200,
         body=orjson.dumps({
-            "accepted": len(reports),
+            "accepted": stored,
             "rejected": [
                 {"index": r.index, "reason": r.reason, "field": r.field, "message": r.message}
                 for r in rejected
@@ -183,8 +250,14 @@ async def push_reports(request: web.Request) -> web.Response:
     )
 
 
-def add_push_routes(app: web.Application, sink: Sink, clock: Callable[[], float]) -> None:
-    """Adds ``POST /api/push/reports``; ``sink`` (e.g. ``Ingest.submit_reports``)
-    must return only once the reports are durable."""
-    app[PUSH] = PushConfig(sink, clock)
+def add_push_routes(
+    app: web.Application, sink: Sink, clock: Callable[[], float],
+    sources: Mapping[str, KeyPolicy],
+) -> PushTally:
+    """Adds ``POST /api/push/reports``. ``sink`` must return only once the
+    reports are durable; ``sources`` maps each push key to its source's policy.
+    Returns the endpoint's tally, for metrics."""
+    tally = PushTally()
+    app[PUSH] = PushConfig(sink, clock, TokenBuckets(sources), tally)
     app.router.add_post("/api/push/reports", push_reports)
+    return tally
