@@ -109,9 +109,10 @@ async def honest_terminal(n: int, port: int, rate: float, duration: float, tally
 async def poison_pushes(base: str, rate: float, duration: float, tally: Tally) -> None:
     async with aiohttp.ClientSession(base) as http:
         loop = asyncio.get_running_loop()
-        end = loop.time() + duration
+        start = loop.time()
         n = 0
-        while loop.time() < end:
+        while start + n / rate < start + duration:
+            await asyncio.sleep(max(0.0, start + n / rate - loop.time()))  # paced, not slowed
             vehicle = POISON_IDS[n % len(POISON_IDS)]
             # The lone surrogate cannot be encoded by json=: write the JSON escape by hand.
             body = ('[{"vehicle_id": "%s", "timestamp": %f, "lat": 35.07, "lon": 109.07}]'
@@ -130,7 +131,6 @@ async def poison_pushes(base: str, rate: float, duration: float, tally: Tally) -
                         "lat": 35.0, "lon": 109.0}]) as response:
                         tally.anonymous_401 += response.status == 401
             n += 1
-            await asyncio.sleep(1 / rate)
 
 
 async def poison_terminals(port: int, duration: float, bindings: bool, tally: Tally) -> None:

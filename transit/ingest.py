@@ -93,15 +93,18 @@ class Ingest:
         valid, positions, refused = self._screen(reports, _judge_report, "report")
         if valid:
             self._live.submit(valid)
-            self.stored_reports += await self._store(self._reports, valid, positions, refused,
-                                                     "report")
+            # Not ``+= await``: that reads the total before the await and loses
+            # every commit that finishes meanwhile.
+            stored = await self._store(self._reports, valid, positions, refused, "report")
+            self.stored_reports += stored
         return refused
 
     async def submit_taps(self, raw: Sequence[RawTap]) -> dict[int, Refusal]:
         """As ``submit_reports``, for taps (not live: taps only go to the store)."""
         taps, positions, refused = self._screen(raw, self._to_tap, "tap")
         if taps:
-            self.stored_taps += await self._store(self._taps, taps, positions, refused, "tap")
+            stored = await self._store(self._taps, taps, positions, refused, "tap")
+            self.stored_taps += stored
         return refused
 
     def _to_tap(self, raw: RawTap) -> Tap | Refusal:

@@ -7,9 +7,7 @@ acknowledged, and then show in the app API, the GTFS-RT feed and /metrics.
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -22,47 +20,9 @@ from feeds.jt808.messages import (
     GeneralResult, Location, MsgId, PlatformGeneralResponse,
 )
 from feeds.jt808.terminal import TerminalClient, log_in
-from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
-from transit.bootstrap import Service, open_service
-from transit.config import Config
-from transit.gtfs.feed import load_feed
-from transit.store.embedded import create_pool
-from transit.store.migrate import apply_migrations
+from tests.service.conftest import NEAR_S2
+from transit.bootstrap import Service
 from transit.store.reports import list_reports
-from transit.versions import import_feed
-
-# Between stops S1 and S2 of the tiny feed, on its shape.
-NEAR_S2 = (35.0715, 109.0753)
-
-
-def free_port() -> int:
-    """A port nobody listens on now (the JT/T 808 port 0 means "disabled")."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def tiny_store(empty_database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """The test's own database with the tiny feed as the live schedule."""
-    pool = await create_pool(empty_database_url)
-    await apply_migrations(pool)
-    await import_feed(pool, load_feed(zip_feed(TINY_FEED), "tiny.zip"), make_live=True)
-    yield pool
-    await pool.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def service(
-    tiny_store: asyncpg.Pool, empty_database_url: str, tmp_path: Path
-) -> AsyncIterator[Service]:
-    config = Config(database_url=empty_database_url, data_dir=tmp_path, http_port=0,
-                    jt808_port=free_port(), jt808_auth_key="test-key")
-    async with open_service(config, Console(quiet=True), demo=False) as running:
-        yield running
-        running.check()  # no background task crashed meanwhile
-    assert all(task.done() for task in running.tasks)
-
 
 async def get_json(session: aiohttp.ClientSession, url: str) -> dict:  # type: ignore[type-arg]
     async with session.get(url) as response:

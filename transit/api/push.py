@@ -65,7 +65,7 @@ class PushTally:
 
     requests: int = 0
     reports_stored: int = 0
-    refused: dict[str, int] = field(default_factory=dict)  # by reason (a dict: asdict copies it)
+    refused: dict[str, int] = field(default_factory=dict)  # by reason
     unauthorised: int = 0
     rate_limited: int = 0
     not_stored: int = 0  # requests answered 503
