@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from transit.config import Config, load_config
+from transit.config import Config, ConfigError, load_config
 
 
 def test_defaults_need_no_file_and_no_environment() -> None:
@@ -43,3 +43,45 @@ def test_feed_settings_from_environment() -> None:
     assert config.gtfsrt_poll_list == ["http://a/vp.pb", "http://b/vp.pb"]
     assert config.simulate is False
     assert load_config(environ={}).jt808_bindings is None
+
+
+@pytest.mark.parametrize(("env", "setting", "accepted"), [
+    ({"TRANSIT_HTTP_PORT": "80a"}, "http_port", "a port number"),
+    ({"TRANSIT_JT808_PORT": "70000"}, "jt808_port", "a port number"),
+    ({"TRANSIT_SIMULATE": "flase"}, "simulate", "true or false"),
+    ({"TRANSIT_SPEED": "fast"}, "speed", "a positive number"),
+    ({"TRANSIT_SPEED": "-2"}, "speed", "a positive number"),
+    ({"TRANSIT_SEED": "1.5"}, "seed", "a whole number"),
+    ({"TRANSIT_LOG_LEVEL": "loud"}, "log_level", "one of DEBUG"),
+])
+def test_a_bad_value_names_the_setting_its_source_and_what_is_accepted(
+    env: dict[str, str], setting: str, accepted: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ=env)
+    variable = next(iter(env))
+    assert (caught.value.setting, caught.value.source) == (setting, f"environment variable {variable}")
+    assert accepted in str(caught.value) and repr(env[variable]) in str(caught.value)
+
+
+def test_a_bad_value_in_the_file_names_the_file(tmp_path: Path) -> None:
+    file = tmp_path / "transit.toml"
+    file.write_text('simulate = "maybe"\n')
+    with pytest.raises(ConfigError, match=f"file {file}"):
+        load_config(file, environ={})
+
+
+@pytest.mark.parametrize(("word", "value"), [("true", True), ("FALSE", False), ("yes", True),
+                                             ("off", False), ("1", True), ("0", False)])
+def test_booleans_take_only_true_and_false_words(word: str, value: bool) -> None:
+    assert load_config(environ={"TRANSIT_SIMULATE": word}).simulate is value
+
+
+def test_the_command_line_says_which_setting_is_wrong(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transit.cli import EXIT_INVALID_INPUT, main
+
+    monkeypatch.setenv("TRANSIT_HTTP_PORT", "80a")
+    assert main(["versions"]) == EXIT_INVALID_INPUT
+    assert "TRANSIT_HTTP_PORT" in capsys.readouterr().err

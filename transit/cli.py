@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from transit.config import Config, load_config
+from transit.config import Config, ConfigError, load_config
 from transit.gtfs.problems import InvalidFeed
 
 DESCRIPTION = """\
@@ -36,11 +36,15 @@ EXIT_INVALID_INPUT = 2
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    config = load_config(
-        args.config, data_dir=args.data_dir, database_url=getattr(args, "database_url", None),
-        seed=getattr(args, "seed", None), speed=getattr(args, "speed", None),
-        http_port=getattr(args, "port", None), http_host=getattr(args, "host", None),
-    )
+    try:
+        config = load_config(
+            args.config, data_dir=args.data_dir, database_url=getattr(args, "database_url", None),
+            seed=getattr(args, "seed", None), speed=getattr(args, "speed", None),
+            http_port=getattr(args, "port", None), http_host=getattr(args, "host", None),
+        )
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]configuration: {exc}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
     _configure_logging(config, long_running=args.command in ("demo", "serve"))
     console = Console(stderr=True)
     try:

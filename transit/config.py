@@ -3,6 +3,7 @@ environment. Passed down explicitly; nothing reads the environment elsewhere."""
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -57,46 +58,89 @@ class Config:
         return [url.strip() for url in self.gtfsrt_poll_urls.split(",") if url.strip()]
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be read: which one, where it came from, what is accepted."""
+
+    def __init__(self, setting: str, source: str, value: object, accepted: str) -> None:
+        super().__init__(f"setting {setting} ({source}): {value!r} is not {accepted}")
+        self.setting = setting
+        self.source = source
+        self.value = value
+        self.accepted = accepted
+
+
 def load_config(
     file: Path | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
 ) -> Config:
     """Defaults < file (TOML, keys as in ``Config``) < environment < overrides.
 
     The environment uses ``TRANSIT_<FIELD>`` names, and the conventional
-    ``DATABASE_URL`` for the database.
+    ``DATABASE_URL`` for the database. Raises ``ConfigError`` naming the
+    setting, its source and what it accepts.
     """
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
+    values: dict[str, tuple[Any, str]] = {}  # setting -> (value, where it came from)
     if file is not None:
         with file.open("rb") as handle:
-            values.update(tomllib.load(handle))
-    known = {f.name: f for f in fields(Config)}
-    unknown = set(values) - set(known)
+            values.update((k, (v, f"file {file}")) for k, v in tomllib.load(handle).items())
+    known = {f.name for f in fields(Config)}
+    unknown = set(values) - known
     if unknown:
         raise ValueError(f"{file}: unknown setting(s): {', '.join(sorted(unknown))}")
     for name in known:
-        if f"{ENV_PREFIX}{name.upper()}" in env:
-            values[name] = env[f"{ENV_PREFIX}{name.upper()}"]
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        if variable in env:
+            values[name] = (env[variable], f"environment variable {variable}")
     if env.get("DATABASE_URL"):
-        values["database_url"] = env["DATABASE_URL"]
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return replace(Config(), **{k: _coerce(k, v) for k, v in values.items()})
+        values["database_url"] = (env["DATABASE_URL"], "environment variable DATABASE_URL")
+    values.update({k: (v, f"option --{k.replace('_', '-')}")
+                   for k, v in overrides.items() if v is not None})
+    return replace(Config(), **{k: _coerce(k, v, source) for k, (v, source) in values.items()})
 
 
 # Settings whose default is None but whose value is a path.
 _OPTIONAL_PATHS = frozenset({"jt808_bindings", "signs_registry"})
+_TRUE, _FALSE = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0"})
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-def _coerce(name: str, value: Any) -> Any:
+def _coerce(name: str, value: Any, source: str) -> Any:
     if name in _OPTIONAL_PATHS:
         return Path(value) if value not in (None, "") else None
+    if name == "database_url":
+        return str(value) if value else None
     default = getattr(Config(), name)
     if isinstance(default, Path):
         return Path(value)
     if isinstance(default, bool):
-        return str(value).lower() in ("1", "true", "yes", "on")
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ConfigError(name, source, value, "true or false (or yes/no, on/off, 1/0)")
+        return word in _TRUE
     if isinstance(default, int):
-        return int(value)
+        try:
+            number = int(value) if not isinstance(value, (bool, float)) else None
+        except (TypeError, ValueError):
+            number = None
+        low, high = (0, 65_535) if name.endswith("_port") else (-(2**63), 2**63 - 1)
+        if number is None or not low <= number <= high:
+            what = "a port number (0-65535)" if name.endswith("_port") else "a whole number"
+            raise ConfigError(name, source, value, what)
+        return number
     if isinstance(default, float):
-        return float(value)
+        try:
+            number = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (math.isfinite(number) and number > 0):
+            raise ConfigError(name, source, value, "a positive number")
+        return number
+    if name == "log_level":
+        if str(value).upper() not in _LOG_LEVELS:
+            raise ConfigError(name, source, value, f"one of {', '.join(_LOG_LEVELS)}")
+        return str(value).upper()
+    if not isinstance(value, str):
+        raise ConfigError(name, source, value, "text")
     return value
