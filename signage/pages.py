@@ -10,10 +10,9 @@ the page. Every text that came from the feed or the URL is escaped.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from html import escape
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -23,14 +22,14 @@ from aiohttp import web
 
 from transit.arrivals import Arrival, Source, StopTimetable, list_arrivals
 from transit.live.tracking import LiveSnapshot
+from transit.model.line_names import line_order_key
 from transit.model.network import Network
+from transit.model.service_days import service_day_of
 
 REFRESH_S = 15.0
 NO_SCRIPT_REFRESH_S = 30
 HORIZON_S = 3600.0
 ARRIVALS_PER_LINE = 3
-# Buses after midnight still belong to the day before: the day turns at 03:00.
-SERVICE_DAY_TURNS_AT = timedelta(hours=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +65,6 @@ class StopBoard:
     lines: tuple[LineBoard, ...]
 
 
-def natural_key(text: str) -> tuple[int, str]:
-    """Sort "2路" before "10路"; names without a number last."""
-    digits = re.match(r"\d+", text)
-    return (int(digits.group()) if digits else 1 << 30, text)
-
-
 def list_stop_lines(network: Network) -> dict[str, tuple[LineDirection, ...]]:
     """stop_id -> the lines and directions boarding there (a pattern's last stop
     boards nobody), in line-number order."""
@@ -82,12 +75,8 @@ def list_stop_lines(network: Network) -> dict[str, tuple[LineDirection, ...]]:
         line = LineDirection(route.route_id, route.short_name or route.route_id, trip.headsign)
         for stop_id in pattern.stop_ids[:-1]:
             found.setdefault(stop_id, set()).add(line)
-    return {stop: tuple(sorted(lines, key=lambda ln: (*natural_key(ln.short_name), ln.headsign)))
+    return {stop: tuple(sorted(lines, key=lambda ln: (line_order_key(ln.short_name), ln.headsign)))
             for stop, lines in found.items()}
-
-
-def service_day(now: float, timezone: str) -> date:
-    return (datetime.fromtimestamp(now, ZoneInfo(timezone)) - SERVICE_DAY_TURNS_AT).date()
 
 
 def build_stop_board(
@@ -109,7 +98,7 @@ def build_stop_board(
     for arrival in list_arrivals(network, timetable, snapshot.predictions, stop_id, now, HORIZON_S):
         if arrival.time >= now - 30 and not _terminates_here(network, arrival):
             upcoming.setdefault((arrival.route_id, arrival.headsign), []).append(arrival)
-    spans = timetable.first_and_last(stop_id, service_day(now, network.timezone))
+    spans = timetable.first_and_last(stop_id, service_day_of(now, network.timezone))
     boards = []
     for line in lines:
         span = spans.get(line.route_id)

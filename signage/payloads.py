@@ -21,6 +21,7 @@ import orjson
 
 from transit.arrivals import Arrival, Source, StopTimetable, list_arrivals
 from transit.live.tracking import LiveSnapshot
+from transit.model.line_names import line_order_key
 from transit.model.network import Network
 
 ARRIVING_S = 60.0  # at most this far away: "arriving"
@@ -111,7 +112,7 @@ class StopLines:
                 headsigns[stop_id][trip.route_id][trip.headsign] += 1
         self._lines = {
             stop_id: tuple(sorted(((route_id, counts.most_common(1)[0][0]) for route_id, counts in routes.items()),
-                                  key=lambda line: _natural(network.routes[line[0]].short_name)))
+                                  key=lambda line: line_order_key(network.routes[line[0]].short_name)))
             for stop_id, routes in headsigns.items()
         }
         self._timetable = timetable
@@ -350,9 +351,3 @@ def voice_text(board: StopBoard, timezone: str) -> str:
 def render_voice(board: StopBoard, timezone: str) -> Rendered:
     body = voice_text(board, timezone).encode()
     return Rendered(body, etag_of(body), "text/plain; charset=utf-8")
-
-
-def _natural(text: str) -> tuple[int, str]:
-    """'2路' before '10路': number first, then the text."""
-    digits = "".join(c for c in text if c.isdigit())
-    return (int(digits) if digits else 1 << 30, text)

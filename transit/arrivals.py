@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from transit.freshness import is_fresh
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids, service_day_origin
 from transit.prediction.publish import PredictionBoard, find_stop_arrivals
 
-FRESH_S = 300.0  # a prediction made from an older report is not shown
 
 
 class Source(enum.StrEnum):
@@ -111,7 +111,7 @@ def list_arrivals(
     predicted: set[tuple[date, str]] = set()
     for prediction, stop in find_stop_arrivals(board, stop_id):
         when = stop.arrival if stop.arrival is not None else stop.departure
-        if when is None or now - prediction.made_at > FRESH_S or not now - 60 <= when <= now + horizon_s:
+        if when is None or not is_fresh(prediction.made_at, now) or not now - 60 <= when <= now + horizon_s:
             continue
         ref = prediction.trip
         trip = network.trips.get(ref.trip_id)

@@ -37,10 +37,12 @@ from transit.api.http_log import server_logger
 from transit.api.metrics import MetricSources, add_metrics_routes
 from transit.api.push import add_push_routes
 from transit.config import Config
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
 from transit.ingest import Ingest
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
+from transit.model.service_days import service_day_of
 from transit.records import StopEvent
 from transit.progress import progress_bar, steps
 from transit.store import schedules
@@ -185,9 +187,7 @@ async def run_simulation(
     """Stream simulated days into the ingest path, one service day after another."""
     from feeds.simulator.live import stream
 
-    local = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone))
-    # A service day starts at 03:00 for the demo: after-midnight trips belong to the day before.
-    day = (local - timedelta(hours=3)).date()
+    day = service_day_of(clock(), network.timezone)
     while True:
         simulated = await simulate(network, day, demand, config, console)
         await stream(simulated, clock(), clock.speed, ingest.offer,
@@ -385,7 +385,7 @@ async def _store_events(events: asyncio.Queue[Sequence[StopEvent]], writer: Batc
 def _status_line(context: ServiceContext, ingest: Ingest) -> str:
     now = context.clock()
     local = datetime.fromtimestamp(now, ZoneInfo(context.network.timezone))
-    live = context.live.snapshot.list_live(now, 300.0)
+    live = context.live.snapshot.list_live(now, LIVE_MAX_AGE_S)
     on_trip = sum(1 for v in live if v.trip is not None)
     return (f"{local:%Y-%m-%d %H:%M:%S}  buses live {len(live)} ({on_trip} on a trip)  "
             f"reports stored {ingest.stored_reports:,}  taps stored {ingest.stored_taps:,}")

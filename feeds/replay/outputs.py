@@ -8,15 +8,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from feeds.gtfsrt.vehicle_positions import build_vehicle_positions
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 from transit.records import StopEvent
 
 STOP_EVENT_COLUMNS = ("vehicle_id", "service_date", "trip_id", "stop_sequence", "stop_id",
                       "arrival", "departure")
-# Vehicles not heard from for this long are left out of the feed, as the live
-# GTFS-RT endpoint leaves them out (transit.api.app.LIVE_MAX_AGE_S).
-LIVE_MAX_AGE_S = 300.0
 
 
 def write_stop_events_csv(events: Iterable[StopEvent], path: Path | str) -> int:
@@ -48,6 +46,7 @@ class VehiclePositionsWriter:
         self.written: list[Path] = []
 
     def __call__(self, snapshot: LiveSnapshot) -> None:
+        # Silent vehicles are left out, as the live GTFS-RT endpoint leaves them out.
         live = snapshot.list_live(snapshot.at, LIVE_MAX_AGE_S)
         message = build_vehicle_positions(live, self._network, snapshot.at)
         path = self._folder / f"vp-{int(snapshot.at)}.pb"

@@ -27,10 +27,11 @@ from signage.registry import SignRegistry
 from transit.api.app_api import add_app_routes
 from transit.api.ratelimit import KeyPolicy
 from transit.arrivals import StopTimetable
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.tracking import LiveTracking
+from transit.model.line_names import line_order_key
 from transit.model.network import Network
 
-LIVE_MAX_AGE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ async def list_lines(request: web.Request) -> web.Response:
             "long_name": route.long_name,
             "directions": sorted(directions.get(route.route_id, ())),
         }
-        for route in sorted(network.routes.values(), key=lambda r: _natural(r.short_name))
+        for route in sorted(network.routes.values(), key=lambda r: line_order_key(r.short_name))
     ]
     return json_response({"lines": lines})
 
@@ -142,7 +143,7 @@ async def list_stops(request: web.Request) -> web.Response:
             "name": stop.name,
             "lat": stop.lat,
             "lon": stop.lon,
-            "lines": sorted(lines_at.get(stop.stop_id, ()), key=_natural),
+            "lines": sorted(lines_at.get(stop.stop_id, ()), key=line_order_key),
         }
         for stop in network.stops.values()
     ]
@@ -171,12 +172,6 @@ async def list_vehicles(request: web.Request) -> web.Response:
         for v in context.live.snapshot.list_live(now, LIVE_MAX_AGE_S)
     ]
     return json_response({"at": now, "vehicles": vehicles})
-
-
-def _natural(text: str) -> tuple[int, str]:
-    """'2路' before '10路': number first, then the text."""
-    digits = "".join(c for c in text if c.isdigit())
-    return (int(digits) if digits else 1 << 30, text)
 
 
 def init_app(context: ServiceContext, access: PassengerAccess | None = None) -> web.Application:

@@ -24,9 +24,11 @@ import orjson
 from aiohttp import web
 
 from transit.api.ratelimit import KeyPolicy, TokenBuckets, retry_after_header
-from transit.arrivals import FRESH_S, Source, StopTimetable, list_arrivals
+from transit.arrivals import Source, StopTimetable, list_arrivals
+from transit.freshness import LIVE_MAX_AGE_S, is_fresh
 from transit.geo import distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 from transit.live.tracking import LiveSnapshot
+from transit.model.line_names import line_order_key
 from transit.model.network import Network
 from transit.tracking.state import VehicleState
 
@@ -34,7 +36,6 @@ PREFIX = "/app/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_RADIUS_M, MAX_RADIUS_M = 500.0, 3000.0
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-LIVE_MAX_AGE_S = 300.0  # a vehicle not heard for this long is not shown
 GRID_CELL_M = 500.0
 _M_PER_DEG_LAT = 111_320.0
 _JSON = {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"}
@@ -55,12 +56,6 @@ def _position(coords: Coords, lat: float, lon: float) -> tuple[float, float]:
     return round(lat, 6), round(lon, 6)
 
 
-def _natural(text: str) -> tuple[int, str]:
-    """'2路' before '10路': number first, then the text."""
-    digits = "".join(c for c in text if c.isdigit())
-    return (int(digits) if digits else 1 << 30, text)
-
-
 class NetworkIndex:
     """What the API serves from the network alone, built once per schedule version."""
 
@@ -72,7 +67,7 @@ class NetworkIndex:
                 lines_at.setdefault(stop_id, set()).add(pattern.route_id)
         self.lines_at = {
             stop_id: [{"route_id": r, "short_name": network.routes[r].short_name}
-                      for r in sorted(routes, key=lambda r: _natural(network.routes[r].short_name))]
+                      for r in sorted(routes, key=lambda r: line_order_key(network.routes[r].short_name))]
             for stop_id, routes in lines_at.items()
         }
         self.stops = {c: {s.stop_id: self._stop(s.stop_id, c) for s in network.stops.values()} for c in Coords}
@@ -251,7 +246,7 @@ def _arrivals(api: AppApi, snapshot: LiveSnapshot, stop_id: str, coords: Coords,
             "uncertainty_s": None if a.uncertainty_s is None else round(a.uncertainty_s),
         })
     lines = [{"route_id": r, "short_name": network.routes[r].short_name, "arrivals": by_line[r]}
-             for r in sorted(by_line, key=lambda r: _natural(network.routes[r].short_name))]
+             for r in sorted(by_line, key=lambda r: line_order_key(network.routes[r].short_name))]
     return {"stop": api.index.stops[coords][stop_id], "at": round(now), "coords": coords.value, "lines": lines}
 
 
@@ -313,7 +308,7 @@ def _fresh_predictions(snapshot: LiveSnapshot, vehicle_id: str, now: float) -> l
     """The vehicle's trip predictions still worth showing, current trip first."""
     board = snapshot.predictions
     found = [board.by_trip[k] for k in board.by_vehicle.get(vehicle_id, ()) if k in board.by_trip]
-    found = [p for p in found if now - p.made_at <= FRESH_S]
+    found = [p for p in found if is_fresh(p.made_at, now)]
     return sorted(found, key=lambda p: (p.trip.service_date, p.trip.start_time))
 
 
@@ -324,7 +319,7 @@ async def vehicle_next_stops(request: web.Request) -> web.Response:
     now = api.clock()
     snapshot = api.snapshot()
     vehicle = snapshot.vehicles.get(vehicle_id)
-    if vehicle is None or not now - LIVE_MAX_AGE_S <= vehicle.timestamp <= now + 60:
+    if vehicle is None or not is_fresh(vehicle.timestamp, now) or vehicle.timestamp > now + 60:
         return _error(404, "unknown_vehicle", f"no live vehicle with vehicle_id {_quoted(vehicle_id)}")
     network = api.index.network
     stops = []

@@ -49,12 +49,12 @@ from transit.live.changes import (
     list_changed,
     stop_view,
 )
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 
 _log = logging.getLogger(__name__)
 
-LIVE_MAX_AGE_S = 300.0  # a bus silent for longer is not shown on a line (as /api/vehicles)
 MAX_ID_CHARS = 64
 MAX_IDS_IN_ERROR = 20
 CLOSE_SLOW = 4008  # application close codes (4000-4999)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from transit.api.app import CONTEXT, LIVE_MAX_AGE_S, json_response
+from transit.api.app import CONTEXT, json_response
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.latency import LatencyHistogram
 
 
@@ -62,7 +63,8 @@ class RecentLatency:
             self._histogram = histogram
         while self._checkpoints and now - self._checkpoints[0][0] > 2 * self.window_s:
             self._checkpoints.popleft()
-        start, counts, total = self._started, {}, 0
+        start, total = self._started, 0
+        counts: dict[int, int] = {}
         if self._checkpoints:
             start, counts, total = min(self._checkpoints,
                                        key=lambda c: abs(now - c[0] - self.window_s))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.latency import LatencyHistogram
 from transit.prediction.predictor import Predictor
 from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board_batch, withdraw_stale
@@ -22,7 +23,6 @@ from transit.tracking.tracker import Tracker
 
 EventSink = Callable[[Sequence[StopEvent]], None]
 # Predictions from a bus not heard for this long are withdrawn, never frozen.
-PREDICTION_MAX_AGE_S = 300.0
 # Sweeping the whole board for stale predictions each batch would cost more
 # than the batch; readers filter by age anyway (the TripUpdates feed does).
 SWEEP_EVERY_S = 5.0
@@ -77,7 +77,7 @@ class LiveTracking:
             predict = self._predictor.predict
             board = update_board_batch(self._board, {v: predict(s) for v, s in moved.items()}, now)
             if now >= self._next_sweep:
-                board = withdraw_stale(board, now, PREDICTION_MAX_AGE_S)
+                board = withdraw_stale(board, now, LIVE_MAX_AGE_S)
                 self._next_sweep = now + SWEEP_EVERY_S
             self._board = board
         for report in reports:

@@ -36,6 +36,16 @@ def service_day_origin(day: date, timezone: str) -> datetime:
     return noon - timedelta(hours=12)
 
 
+# A service day runs from 03:00 to 03:00 for passengers: a bus after midnight
+# still belongs to the evening before.
+SERVICE_DAY_TURNS_AT = timedelta(hours=3)
+
+
+def service_day_of(instant: float, timezone: str) -> date:
+    """The service day a passenger at ``instant`` is in (it turns at 03:00 local)."""
+    return (datetime.fromtimestamp(instant, ZoneInfo(timezone)) - SERVICE_DAY_TURNS_AT).date()
+
+
 def to_unix(day: date, seconds: float, timezone: str) -> float:
     """Service-day seconds on ``day`` -> Unix seconds."""
     return service_day_origin(day, timezone).timestamp() + seconds
