@@ -192,8 +192,8 @@ def _run_trip(
             hurry = 1.0 - min(params.catch_up_max, max(late, 0.0) / params.catch_up_scale_s)
             running *= congestion_factor(hour, params) * trip_factor * segment_noise[i] * hurry
             running *= incident_factor(pattern.stop_ids[i], hour, params)
-            # No overtaking between stops: a bus catching up its leader queues
-            # behind it, which keeps the order riders see consistent.
+            # Buses may overtake between stops; the riders a bus then finds are
+            # clamped below (see the module docstring).
             arrival = departures[i - 1] + running
         alight = int(destined[i])
         load -= alight

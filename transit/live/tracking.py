@@ -1,7 +1,9 @@
 """The single writer of live vehicle state (OpenTripPlanner's pattern).
 
-Feeds submit reports that are already durable; one task applies them, in
-order, to the tracker, hands the stop events it completes to a sink, and
+Ingest submits reports as they arrive, while their commit runs (a sign need
+not wait for the disk; a report lost to a crash before its commit was never
+acknowledged and comes again, and tracking drops the repeat); one task applies
+them, in order, to the tracker, hands the stop events it completes to a sink, and
 publishes a new immutable snapshot; readers only ever read ``snapshot``.
 Replay calls ``apply`` directly with its simulated clock: the same path.
 """
