@@ -350,6 +350,32 @@ async def run_service(
 ) -> None:
     """Run until SIGINT/SIGTERM: store, live state, feeds, HTTP API, and in the
     demo the simulated fleet."""
+    # A signal while starting (loading a schedule takes seconds) cancels the
+    # start, so whatever was opened, the embedded PostgreSQL included, is closed.
+    loop = asyncio.get_running_loop()
+    starting = asyncio.current_task()
+    assert starting is not None
+    stopped_early = asyncio.Event()
+
+    def stop_starting() -> None:
+        stopped_early.set()
+        starting.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_starting)
+    try:
+        await _serve(config, console, demo=demo, day=day, start=start)
+    except asyncio.CancelledError:
+        if not stopped_early.is_set():
+            raise
+        starting.uncancel()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(config: Config, console: Console, *, demo: bool, day: date | None,
+                 start: clock_time | None) -> None:
     async with open_service(config, console, demo=demo, day=day, start=start) as service:
         base = service.http_url
         jt808 = "" if service.jt808 is None else f"  JT/T 808 on port {service.jt808.port}"

@@ -71,6 +71,8 @@ class Jt808Server:
         self._connections: set[asyncio.Task[None]] = set()
         self._commits: set[asyncio.Task[bytes | None]] = set()
         self._logged_in: dict[str, set[str]] = {}  # vehicle id -> phones logged in now
+        self._failure_logged_at = -float("inf")
+        self._unlogged_failures = 0
 
     async def __aenter__(self) -> Jt808Server:
         return self
@@ -119,6 +121,16 @@ class Jt808Server:
             if connection.vehicle_id is not None:
                 self._logout(connection.phone, connection.vehicle_id)
             writer.close()
+
+    def _note_sink_failure(self, header: Header, reports: int, exc: Exception) -> None:
+        """Log a failed commit, at most one line a second: an outage fails every
+        message of every terminal, and thousands of lines a second hide the cause."""
+        now = asyncio.get_running_loop().time()
+        self._unlogged_failures += 1
+        if now - self._failure_logged_at >= 1.0:
+            _event(logging.WARNING, "jt808_sink_failed", phone=header.phone, flow=header.flow,
+                   reports=reports, error=repr(exc), failures_since_last_line=self._unlogged_failures)
+            self._failure_logged_at, self._unlogged_failures = now, 0
 
     def _login(self, phone: str, vehicle_id: str) -> None:
         phones = self._logged_in.setdefault(vehicle_id, set())
@@ -354,8 +366,7 @@ class _Connection:
             refused = await self.server._sink(reports)
         except Exception as exc:  # the database cannot take them now: no ack, the terminal resends
             self.counters.add("sink_failures")
-            _event(logging.WARNING, "jt808_sink_failed", phone=header.phone,
-                   flow=header.flow, reports=len(reports), error=repr(exc))
+            self.server._note_sink_failure(header, len(reports), exc)
             return None
         for refusal in refused.values():
             self._refuse_report(header, refusal)

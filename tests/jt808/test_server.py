@@ -390,3 +390,20 @@ def test_bindings_load_from_csv(tmp_path: Path) -> None:
     bindings = load_bindings(path)
     assert bindings.find_vehicle("13800000001") == "TC0001"
     assert bindings.list_shared_vehicles() == {"TC0001": ("13800000001", "13800000003")}
+
+
+async def test_an_outage_is_logged_once_a_second_not_once_a_message(
+    start, sink: MemorySink, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await start()
+    client = await _connect(server, "13800000001")
+    await _register_and_login(client)
+    sink.fail = True
+    with caplog.at_level("WARNING", logger="feeds.jt808.server"):
+        await client.send_raw(b"".join(
+            encode(_fix(at=NOW - 50 + i), phone="13800000001", flow=200 + i) for i in range(50)))
+        while server.counters().sink_failures < 50:
+            await asyncio.sleep(0.01)
+    await client.close()
+    lines = [r for r in caplog.records if r.getMessage().startswith("jt808_sink_failed")]
+    assert 1 <= len(lines) <= 2  # the first at once, then at most one a second
