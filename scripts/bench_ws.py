@@ -14,6 +14,7 @@ received:
 and the server's RSS, sampled every 10 s, with its slope after the clients
 connected (flat: under 1 MiB/min and under 5 % growth).
 
+    .venv/bin/pip install -e '.[bench]'        # once: the websockets clients
     .venv/bin/python scripts/bench_ws.py --clients 5000 --duration 120
     .venv/bin/python scripts/bench_ws.py --clients 5000 --duration 600
 
