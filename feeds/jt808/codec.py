@@ -311,8 +311,16 @@ def _bcd_phone(phone: str, width: int) -> bytes:
     return bytes.fromhex(phone.rjust(2 * width, "0"))
 
 
+def _gbk(text: str, field: str) -> bytes:
+    # Decoding replaces a stray byte with U+FFFD, which GBK cannot carry back out.
+    try:
+        return text.encode("gbk")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(field, f"{text[exc.start:exc.end]!r} has no GBK code") from None
+
+
 def _fixed(text: str, width: int, field: str) -> bytes:
-    raw = text.encode("gbk")
+    raw = _gbk(text, field)
     if len(raw) > width:
         raise EncodeError(field, f"{len(raw)} bytes, the field has {width}")
     return raw.ljust(width, b"\x00")
@@ -347,10 +355,10 @@ def encode_body(body: Body, edition: Edition) -> bytes:
                 + _fixed(body.model, model_w, "terminal model")
                 + _fixed(body.terminal_id, terminal_w, "terminal id")
                 + bytes((body.plate_colour,))
-                + body.plate.encode("gbk")
+                + _gbk(body.plate, "plate")
             )
         case Authentication():
-            code = body.code.encode("gbk")
+            code = _gbk(body.code, "auth code")
             if edition is Edition.V2013:
                 return code
             if len(code) > 0xFF:
@@ -361,7 +369,7 @@ def encode_body(body: Body, edition: Edition) -> bytes:
                 + _fixed(body.software_version, _SOFTWARE_VERSION_BYTES, "software version")
             )
         case RegistrationResponse():
-            return struct.pack(">HB", body.reply_flow, body.result) + body.auth_code.encode("gbk")
+            return struct.pack(">HB", body.reply_flow, body.result) + _gbk(body.auth_code, "auth code")
         case Location():
             return encode_location(body)
         case BatchLocation():

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from feeds.simulator.day import SimulatedDay
@@ -20,6 +22,22 @@ REPORT_COLUMNS = ("vehicle_id", "timestamp", "lat", "lon", "speed_mps", "bearing
                   "received_at")
 TAP_COLUMNS = ("tap_id", "vehicle_id", "timestamp", "medium", "account", "lat", "lon",
                "received_at")
+
+
+class TapFileError(ValueError):
+    """A taps.csv that cannot be read: the file, the line (the header is line 1),
+    the field and the value at fault (None where there is none), and what is wrong."""
+
+    def __init__(
+        self, path: Path, line: int, field: str | None, value: str | None, detail: str
+    ) -> None:
+        what = f" {field}={value!r}" if field is not None else ""
+        super().__init__(f"{path}:{line}:{what} {detail}")
+        self.path = path
+        self.line = line
+        self.field = field
+        self.value = value
+        self.detail = detail
 
 
 def _write(path: Path, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
@@ -90,18 +108,60 @@ def read_reports(path: Path | str, source: str = "sim") -> list[VehicleReport]:
 
 
 def read_taps(path: Path | str) -> list[RawTap]:
-    """The raw taps of a taps.csv, in file order."""
-    with Path(path).open(newline="", encoding="utf-8") as f:
-        return [
-            RawTap(
-                tap_id=row["tap_id"],
-                vehicle_id=row["vehicle_id"],
-                timestamp=float(row["timestamp"]),
-                medium=PaymentMedium(row["medium"]),
-                account=row["account"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                received_at=float(row["received_at"]),
-            )
-            for row in csv.DictReader(f)
-        ]
+    """The raw taps of a taps.csv, in file order; raises ``TapFileError`` at the
+    first line that is not a whole tap (a file without even a header has none)."""
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise TapFileError(path, line, None, None, f"not UTF-8 text (byte {exc.start})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        columns = reader.fieldnames or TAP_COLUMNS
+        missing = [c for c in TAP_COLUMNS if c not in columns]
+        if missing:
+            raise TapFileError(path, 1, missing[0], None, "required column is missing")
+        return [_tap(path, reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        # line_num counts the lines read whole; the error is in the next one.
+        raise TapFileError(path, reader.line_num + 1, None, None, f"not valid CSV: {exc}") from None
+
+
+def _tap(path: Path, line: int, row: Mapping[str | None, object]) -> RawTap:
+    if None in row:
+        raise TapFileError(path, line, None, None, "more fields than the header names")
+
+    def text(field: str) -> str:
+        value = row[field]
+        if not isinstance(value, str):
+            raise TapFileError(path, line, field, None, "missing: fewer fields than the header names")
+        return value
+
+    def number(field: str) -> float:
+        value = text(field)
+        try:
+            parsed = float(value)
+        except ValueError:
+            raise TapFileError(path, line, field, value, "not a number") from None
+        if not math.isfinite(parsed):
+            raise TapFileError(path, line, field, value, "not a finite number")
+        return parsed
+
+    medium = text("medium")
+    try:
+        payment = PaymentMedium(medium)
+    except ValueError:
+        accepted = ", ".join(m.value for m in PaymentMedium)
+        raise TapFileError(path, line, "medium", medium, f"must be one of {accepted}") from None
+    return RawTap(
+        tap_id=text("tap_id"),
+        vehicle_id=text("vehicle_id"),
+        timestamp=number("timestamp"),
+        medium=payment,
+        account=text("account"),
+        lat=number("lat"),
+        lon=number("lon"),
+        received_at=number("received_at"),
+    )

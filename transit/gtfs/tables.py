@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
 
 import pandas as pd
 
@@ -16,12 +18,19 @@ from transit.gtfs.problems import FeedProblem
 
 Tables = dict[str, pd.DataFrame]  # file stem ("stops") -> table of strings
 
+# What zipfile raises for a damaged archive depends on the structure that is
+# broken: a bad offset (ValueError: negative seek), an unknown compression method
+# (NotImplementedError), an encrypted member (RuntimeError), a corrupt stream
+# (zlib.error, lzma.LZMAError, EOFError), a name that is not UTF-8 (ValueError).
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+                   NotImplementedError, RuntimeError, zlib.error, lzma.LZMAError)
+
 
 def read_tables(data: bytes, source: str) -> tuple[Tables, list[FeedProblem]]:
     """All .txt tables of a GTFS zip; unreadable files become problems."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except _ARCHIVE_ERRORS as exc:
         return {}, [FeedProblem(source, None, None, None, f"not a readable zip archive: {exc}")]
     tables: Tables = {}
     problems: list[FeedProblem] = []
@@ -29,16 +38,21 @@ def read_tables(data: bytes, source: str) -> tuple[Tables, list[FeedProblem]]:
         for info in archive.infolist():
             # Feeds zipped with their folder still count: use the base name.
             name = info.filename.rsplit("/", 1)[-1]
-            if info.is_dir() or not name.endswith(".txt"):
+            # A name ending in .txt is no folder; ZipInfo.is_dir() fails on an empty name.
+            if not name.endswith(".txt"):
                 continue
             try:
                 text = archive.read(info).decode("utf-8-sig")
-            except (UnicodeDecodeError, zipfile.BadZipFile, OSError) as exc:
+            except _ARCHIVE_ERRORS as exc:  # UnicodeDecodeError is a ValueError
                 problems.append(FeedProblem(name, None, None, None, f"cannot read file: {exc}"))
                 continue
             try:
+                # header=None: a line with more fields than the header is then a
+                # ParserError naming it; with header=0, pandas quietly turns the extra
+                # leading fields of the first line into an index and shifts the columns.
                 table = pd.read_csv(
                     io.StringIO(text),
+                    header=None,
                     dtype=str,
                     keep_default_na=False,
                     skipinitialspace=True,
@@ -47,7 +61,13 @@ def read_tables(data: bytes, source: str) -> tuple[Tables, list[FeedProblem]]:
             except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
                 problems.append(FeedProblem(name, None, None, None, f"not valid CSV: {exc}"))
                 continue
-            table.columns = [str(c).strip() for c in table.columns]
+            columns = [str(c).strip() for c in table.iloc[0]]
+            twice = sorted({c for c in columns if columns.count(c) > 1})
+            if twice:
+                problems.append(FeedProblem(name, 1, twice[0], None, "column named twice"))
+                continue
+            table = table.iloc[1:].reset_index(drop=True)
+            table.columns = columns
             tables[name[:-4]] = table
     return tables, problems
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,8 @@ def check_feed(tables: Tables) -> list[FeedProblem]:
     problems += _check_unique(tables, "routes", "route_id")
     problems += _check_unique(tables, "trips", "trip_id")
     problems += _check_stops(tables["stops"])
+    problems += _check_routes(tables["routes"])
+    problems += _check_trips(tables["trips"])
     problems += _check_calendars(tables)
     problems += _check_references(tables)
     problems += _check_shapes(tables)
@@ -87,6 +90,8 @@ def _check_structure(tables: Tables) -> Iterable[FeedProblem]:
     for stem in REQUIRED_FILES:
         if stem not in tables:
             yield FeedProblem(f"{stem}.txt", None, None, None, "required file is missing")
+    if "agency" in tables and tables["agency"].empty:
+        yield FeedProblem("agency.txt", None, None, None, "no agency: the file has no rows")
     if "calendar" not in tables and "calendar_dates" not in tables:
         yield FeedProblem(
             "calendar.txt", None, None, None,
@@ -126,18 +131,42 @@ def _check_stops(stops: pd.DataFrame) -> Iterable[FeedProblem]:
             yield from _problems("stops", stops, zero, field, "stop at latitude 0", "stop_id")
 
 
+def _check_routes(routes: pd.DataFrame) -> Iterable[FeedProblem]:
+    kind = routes["route_type"].str.strip()
+    yield from _problems("routes", routes, ~kind.str.fullmatch(r"[0-9]+"), "route_type",
+                         "not a route type (a non-negative integer)", "route_id")
+
+
+def _check_trips(trips: pd.DataFrame) -> Iterable[FeedProblem]:
+    if "direction_id" in trips.columns:
+        bad = ~trips["direction_id"].str.strip().isin(["", "0", "1"])
+        yield from _problems("trips", trips, bad, "direction_id", "must be 0 or 1 (or empty)",
+                             "trip_id")
+
+
+def _is_date(text: str) -> bool:
+    """``YYYYMMDD`` naming a day that exists (20260230 does not)."""
+    if not re.match(_DATE, text.strip()):
+        return False
+    try:
+        datetime.strptime(text.strip(), "%Y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
 def _check_calendars(tables: Tables) -> Iterable[FeedProblem]:
     if "calendar" in tables:
         calendar = tables["calendar"]
         for field in ("start_date", "end_date"):
-            bad = ~calendar[field].str.match(_DATE)
+            bad = ~calendar[field].map(_is_date)
             yield from _problems("calendar", calendar, bad, field, "date is not YYYYMMDD", "service_id")
         for day in REQUIRED_COLUMNS["calendar"][1:8]:
             bad = ~calendar[day].isin(["0", "1"])
             yield from _problems("calendar", calendar, bad, day, "must be 0 or 1", "service_id")
     if "calendar_dates" in tables:
         dates = tables["calendar_dates"]
-        yield from _problems("calendar_dates", dates, ~dates["date"].str.match(_DATE), "date",
+        yield from _problems("calendar_dates", dates, ~dates["date"].map(_is_date), "date",
                              "date is not YYYYMMDD", "service_id")
         yield from _problems("calendar_dates", dates, ~dates["exception_type"].isin(["1", "2"]),
                              "exception_type", "must be 1 (added) or 2 (removed)", "service_id")
@@ -149,11 +178,16 @@ def _check_references(tables: Tables) -> Iterable[FeedProblem]:
     for stem in ("calendar", "calendar_dates"):
         if stem in tables:
             services |= set(tables[stem]["service_id"])
+    stops = tables["stops"]
+    if "location_type" in stops.columns:
+        # A station, entrance or node (location_type 1-4) is no place a bus halts at.
+        stops = stops[stops["location_type"].isin(["", "0"])]
     checks = [
         ("trips", trips, "route_id", set(tables["routes"]["route_id"]), "unknown route"),
         ("trips", trips, "service_id", services, "service_id has no calendar"),
         ("stop_times", stop_times, "trip_id", set(trips["trip_id"]), "unknown trip"),
-        ("stop_times", stop_times, "stop_id", set(tables["stops"]["stop_id"]), "unknown stop"),
+        ("stop_times", stop_times, "stop_id", set(stops["stop_id"]),
+         "unknown stop, or not a stop (location_type 0)"),
     ]
     if "shape_id" in trips.columns:
         shapes = set(tables["shapes"]["shape_id"]) if "shapes" in tables else set()
@@ -172,15 +206,22 @@ def _check_shapes(tables: Tables) -> Iterable[FeedProblem]:
     if "shapes" not in tables:
         return
     shapes = tables["shapes"]
-    for field in ("shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"):
-        bad = pd.to_numeric(shapes[field], errors="coerce").isna()
-        yield from _problems("shapes", shapes, bad, field, "not a number", "shape_id")
+    # NaN and infinities fail the comparison; an infinite latitude once reached the
+    # distance computation (math domain error).
+    for field, limit in (("shape_pt_lat", 90.0), ("shape_pt_lon", 180.0),
+                         ("shape_pt_sequence", np.finfo(float).max)):
+        values = pd.to_numeric(shapes[field], errors="coerce")
+        bad = ~(values.abs() <= limit)
+        message = "not a number" if field == "shape_pt_sequence" else f"not a number within ±{limit:g}"
+        yield from _problems("shapes", shapes, bad, field, message, "shape_id")
 
 
 def _check_stop_times(tables: Tables) -> Iterable[FeedProblem]:
     st = tables["stop_times"]
     sequence = pd.to_numeric(st["stop_sequence"], errors="coerce")
-    yield from _problems("stop_times", st, sequence.isna() | (sequence < 0), "stop_sequence",
+    # inf % 1 is NaN, so infinities are refused with fractions.
+    bad_sequence = sequence.isna() | (sequence < 0) | (sequence % 1 != 0)
+    yield from _problems("stop_times", st, bad_sequence, "stop_sequence",
                          "not a non-negative integer", "trip_id")
     arrival, departure = parse_times(st["arrival_time"]), parse_times(st["departure_time"])
     for field, parsed in (("arrival_time", arrival), ("departure_time", departure)):
