@@ -36,6 +36,19 @@ class BindingFileError(ValueError):
         self.detail = detail
 
 
+def is_valid_plate(plate: str) -> bool:
+    """Text a plate may be: a valid identifier that GBK (the protocol's text
+    encoding) can carry back in the auth code; a byte that did not decode
+    (U+FFFD) is no plate."""
+    if check_text("plate", plate) is not None or "\ufffd" in plate:
+        return False
+    try:
+        plate.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalise_phone(phone: str) -> str:
     """The form ``Header.phone`` has: digits without leading zeros."""
     return phone.strip().lstrip("0") or "0"
@@ -66,7 +79,7 @@ class Bindings:
     def judge_registration(self, phone: str, plate: str) -> str | Refused:
         """The vehicle a terminal registering with ``plate`` is bound to, or why not."""
         plate = plate.strip()
-        if plate and check_text("plate", plate) is not None:
+        if plate and not is_valid_plate(plate):
             return Refused(RegistrationResult.NO_SUCH_VEHICLE, "bad_plate", security=False)
         bound = self.by_phone.get(phone)
         if bound is not None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from feeds.jt808.bindings import Bindings, Refused, find_authenticated_vehicle, issue_auth_code
-from feeds.jt808.codec import decode_frame, encode_message
+from feeds.jt808.codec import EncodeError, decode_frame, encode_message
 from feeds.jt808.counters import CounterSet, Jt808Counters
 from feeds.jt808.framing import FrameError, FrameErrorReason, FrameSplitter
 from feeds.jt808.messages import (
@@ -384,7 +384,14 @@ class _Connection:
         header = Header(msg_id=msg_id, phone=request.phone, flow=self.flow,
                         edition=request.edition, protocol_version=request.protocol_version)
         self.flow = (self.flow + 1) & 0xFFFF
-        return encode_message(Message(header, body))
+        try:
+            return encode_message(Message(header, body))
+        except EncodeError as exc:
+            # Text from the terminal that the reply cannot carry: answer, never drop.
+            _event(logging.WARNING, "jt808_reply_not_encodable", phone=request.phone,
+                   msg_id=f"0x{request.msg_id:04x}", field=exc.field)
+            error = PlatformGeneralResponse(request.flow, request.msg_id, GeneralResult.MESSAGE_ERROR)
+            return encode_message(Message(replace(header, msg_id=MsgId.PLATFORM_GENERAL_RESPONSE), error))
 
 
 async def serve(
