@@ -21,7 +21,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from rich.console import Console
 
@@ -45,7 +44,7 @@ from transit.model.network import Network
 from transit.model.service_days import service_day_of
 from transit.records import StopEvent
 from transit.progress import progress_bar, steps
-from transit.store import schedules
+from transit.store import Pool, schedules
 from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
 from transit.store.errors import is_row_fault
@@ -78,7 +77,7 @@ class SimulatedClock:
 
 
 @contextlib.asynccontextmanager
-async def open_store(config: Config) -> AsyncIterator[asyncpg.Pool]:
+async def open_store(config: Config) -> AsyncIterator[Pool]:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     async with open_database(config.database_url, config.postgres_dir) as dsn:
         pool = await create_pool(dsn)
@@ -94,7 +93,7 @@ async def open_store(config: Config) -> AsyncIterator[asyncpg.Pool]:
 HISTORY_DAYS = 28
 
 
-async def load_history(pool: asyncpg.Pool, network: Network, today: date) -> History:
+async def load_history(pool: Pool, network: Network, today: date) -> History:
     """Running times and dwells of the stored stop events of the last four
     weeks, learned off the event loop."""
     events = []
@@ -138,7 +137,7 @@ def demo_source_name(seed: int) -> str:
     return f"demo-city-seed{seed}.zip"
 
 
-async def ensure_demo_schedule(pool: asyncpg.Pool, config: Config, console: Console) -> None:
+async def ensure_demo_schedule(pool: Pool, config: Config, console: Console) -> None:
     """Make the demo city (of the configured seed) the live version, generating
     and importing it once; later starts reuse the stored version."""
     from feeds.democity import write_demo_feed
@@ -387,7 +386,7 @@ async def _serve(config: Config, console: Console, *, demo: bool, day: date | No
                              console)
 
 
-async def demo_demand(pool: asyncpg.Pool, version_id: int) -> object:
+async def demo_demand(pool: Pool, version_id: int) -> object:
     from feeds.democity import stop_demand
 
     data = await schedules.get_feed_zip(pool, version_id)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from transit.gtfs.build import Progress
 from transit.gtfs.feed import LoadedFeed, load_feed
 from transit.model.network import Network
-from transit.store import schedules
-
-if TYPE_CHECKING:
-    import asyncpg
+from transit.store import Pool, schedules
 
 
 class NoLiveSchedule(LookupError):
@@ -25,7 +21,7 @@ class LiveSchedule:
     network: Network
 
 
-async def import_feed(pool: asyncpg.Pool, feed: LoadedFeed, *, make_live: bool = True) -> int:
+async def import_feed(pool: Pool, feed: LoadedFeed, *, make_live: bool = True) -> int:
     """Store a checked feed as a new version; only then, atomically, make it live."""
     return await schedules.insert_version(
         pool,
@@ -39,7 +35,7 @@ async def import_feed(pool: asyncpg.Pool, feed: LoadedFeed, *, make_live: bool =
     )
 
 
-async def load_live_schedule(pool: asyncpg.Pool, progress: Progress | None = None) -> LiveSchedule:
+async def load_live_schedule(pool: Pool, progress: Progress | None = None) -> LiveSchedule:
     """The live version's network, built off the event loop."""
     version = await schedules.find_live_version(pool)
     if version is None:
