@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from functools import partial
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -36,15 +35,14 @@ from transit.api.http_log import server_logger
 from transit.api.metrics import MetricSources, add_metrics_routes
 from transit.api.push import add_push_routes
 from transit.config import Config
+from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
-from transit.gtfs.feed import load_feed, load_feed_file, read_raw_tables
 from transit.ingest import Ingest
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
-from transit.model.service_days import service_day_of
 from transit.records import StopEvent
-from transit.progress import progress_bar, steps
-from transit.store import Pool, schedules
+from transit.progress import steps
+from transit.store import Pool
 from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
 from transit.store.errors import is_row_fault
@@ -55,25 +53,10 @@ from transit.store.taps import insert_taps
 from transit.prediction.history import History, learn_history
 from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
-from transit.versions import import_feed, load_live_schedule
+from transit.versions import load_live_schedule
 
 _log = logging.getLogger(__name__)
-SERVICE_TZ = "Asia/Shanghai"
 STATUS_EVERY_S = 10.0
-# Before 05:30 the demo city sleeps; a demo started then begins with the first buses.
-QUIET_UNTIL, MORNING = clock_time(5, 30), clock_time(6, 30)
-
-
-@dataclass(frozen=True)
-class SimulatedClock:
-    """Simulated Unix time running ``speed`` times faster than the wall clock."""
-
-    origin: float
-    speed: float
-    wall_origin: float
-
-    def __call__(self) -> float:
-        return self.origin + (time.monotonic() - self.wall_origin) * self.speed
 
 
 @contextlib.asynccontextmanager
@@ -133,67 +116,6 @@ def passenger_access(config: Config, network: Network) -> PassengerAccess:
                            parse_keys(config.app_api_keys))
 
 
-def demo_source_name(seed: int) -> str:
-    return f"demo-city-seed{seed}.zip"
-
-
-async def ensure_demo_schedule(pool: Pool, config: Config, console: Console) -> None:
-    """Make the demo city (of the configured seed) the live version, generating
-    and importing it once; later starts reuse the stored version."""
-    from feeds.democity import write_demo_feed
-
-    name = demo_source_name(config.seed)
-    live = await schedules.find_live_version(pool)
-    if live is not None and live.source == name:
-        return
-    stored = [v for v in await schedules.list_versions(pool) if v.source == name]
-    if stored:
-        await schedules.set_live(pool, stored[-1].id)
-        return
-    path = config.data_dir / name
-    with console.status(f"generating the demo city (seed {config.seed})"):
-        await asyncio.to_thread(write_demo_feed, path, config.seed)
-    with steps(console, "checking and importing it") as note:
-        feed = await asyncio.to_thread(load_feed_file, path, note)
-    version_id = await import_feed(pool, feed, make_live=True)
-    counts = ", ".join(f"{v} {k}" for k, v in feed.summary().items())
-    console.print(f"demo city imported as schedule version {version_id}: {counts}")
-
-
-def demo_start(day: date | None, start: clock_time | None, now: datetime) -> datetime:
-    """When the demo's simulated clock starts: now in Tongchuan, unless the
-    city sleeps, then its first buses; ``day``/``start`` override either part."""
-    local = now.astimezone(ZoneInfo(SERVICE_TZ))
-    if start is None:
-        start = MORNING if local.time() < QUIET_UNTIL else local.time().replace(microsecond=0)
-    return datetime.combine(day or local.date(), start, tzinfo=ZoneInfo(SERVICE_TZ))
-
-
-async def simulate(network: Network, day: date, demand: object, config: Config, console: Console):  # type: ignore[no-untyped-def]
-    from feeds.simulator.day import simulate_day
-
-    with progress_bar(console, f"simulating {day}") as advance:
-        return await asyncio.to_thread(
-            partial(simulate_day, network, day, seed=config.seed + day.toordinal(),
-                    demand=demand, progress=advance)
-        )
-
-
-async def run_simulation(
-    network: Network, demand: object, ingest: Ingest, clock: SimulatedClock, config: Config,
-    console: Console,
-) -> None:
-    """Stream simulated days into the ingest path, one service day after another."""
-    from feeds.simulator.live import stream
-
-    day = service_day_of(clock(), network.timezone)
-    while True:
-        simulated = await simulate(network, day, demand, config, console)
-        await stream(simulated, clock(), clock.speed, ingest.offer,
-                     now=time.monotonic, sleep=asyncio.sleep)
-        day += timedelta(days=1)
-
-
 @dataclass(frozen=True)
 class Service:
     """A running service, as ``open_service`` yields it."""
@@ -233,10 +155,12 @@ async def open_service(
         network = live_schedule.network
         clock: Callable[[], float] = time.time
         if demo:
-            begin = demo_start(day, start, datetime.now(ZoneInfo(SERVICE_TZ)))
+            begin = demo_start(day, start, datetime.now(ZoneInfo(network.timezone)),
+                               network.timezone)
             clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
         events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
-        history = await load_history(pool, network, datetime.fromtimestamp(clock(), ZoneInfo(SERVICE_TZ)).date())
+        today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
+        history = await load_history(pool, network, today)
         live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
         settle_heap()
         report_writer = await stack.enter_async_context(
@@ -386,14 +310,6 @@ async def _serve(config: Config, console: Console, *, demo: bool, day: date | No
                              console)
 
 
-async def demo_demand(pool: Pool, version_id: int) -> object:
-    from feeds.democity import stop_demand
-
-    data = await schedules.get_feed_zip(pool, version_id)
-    tables = await asyncio.to_thread(read_raw_tables, data, "live")
-    return stop_demand(tables)
-
-
 async def _store_events(events: asyncio.Queue[Sequence[StopEvent]], writer: BatchWriter[StopEvent]) -> None:
     """Stop events are derived from stored reports, so they are written behind
     the live state rather than before it."""
@@ -432,26 +348,3 @@ async def _until_stopped(service: Service, status: Callable[[], str], console: C
             loop.remove_signal_handler(sig)
 
 
-def simulate_to_files(config: Config, day: date, out: Path, feed: Path | None, console: Console) -> int:
-    """`transit simulate`: a day of the fleet and passengers, with ground truth, to files."""
-    from feeds.democity import build_demo_feed, stop_demand
-    from feeds.simulator.files import write_day
-    from transit.gtfs.tables import write_tables
-
-    if feed is None:
-        with console.status(f"generating the demo city (seed {config.seed})"):
-            tables = build_demo_feed(config.seed)
-            data, source = write_tables(tables), demo_source_name(config.seed)
-        demand = stop_demand(tables)
-    else:
-        data, source, demand = feed.read_bytes(), feed.name, None
-    with steps(console, f"loading {source}") as note:
-        network = load_feed(data, source, note).network
-    simulated = asyncio.run(simulate(network, day, demand, config, console))
-    write_day(simulated, out)
-    stats = simulated.stats
-    console.print(
-        f"{day}: {stats.vehicles} vehicles, {stats.trips} trips, {stats.reports:,} reports, "
-        f"{stats.passengers:,} passengers -> {out}"
-    )
-    return 0

@@ -307,7 +307,7 @@ def _run_demo_city(args: argparse.Namespace, config: Config, console: Console) -
 
 
 def _run_simulate(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from transit.bootstrap import simulate_to_files
+    from transit.demo import simulate_to_files
 
     return simulate_to_files(config, args.day, args.out, args.feed, console)
 
