@@ -327,131 +327,13 @@ def _run_serve(args: argparse.Namespace, config: Config, console: Console) -> in
 
 
 def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from feeds.jt808.bindings import BindingFileError, Bindings, load_bindings
-    from feeds.replay.outputs import VehiclePositionsWriter, write_stop_events_csv
-    from feeds.replay.prediction_outputs import (
-        bench_lines, plot_mae, write_predictions_csv, write_table_csv,
-    )
-    from feeds.replay.predictions import MODEL, PredictionReplay, parse_day_numbers, score_replay
-    from feeds.replay.readers import (
-        BadReplayFile, PassageColumns, ReportColumns, read_assignments_csv, read_true_passages_csv,
-    )
-    from feeds.replay.runner import replay_days
-    from feeds.replay.scoring import TruthMismatch, index_to_gtfs_sequences, score
-    from feeds.replay.sources import (
-        InputFormat, ReadOptions, UnreadableInput, load_days, parse_column_map,
-    )
-    from transit.gtfs.feed import load_feed, load_feed_file
-    from transit.progress import progress_bar, steps
+    from feeds.replay.command import ReplayInputError, run_replay
 
-    out = Console(soft_wrap=True)
     try:
-        report_columns = parse_column_map(args.columns, ReportColumns())
-        truth_columns = parse_column_map(args.truth_columns, PassageColumns())
-    except ValueError as exc:
+        return run_replay(args, console)
+    except ReplayInputError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
-    if args.gtfs is not None:
-        with steps(console, f"loading {args.gtfs}") as note:
-            network = load_feed_file(args.gtfs, note).network
-    else:
-        from feeds.democity import build_demo_feed
-        from transit.gtfs.tables import write_tables
-
-        with steps(console, f"generating the demo city (seed {args.demo_city})") as note:
-            network = load_feed(write_tables(build_demo_feed(args.demo_city)),
-                                f"demo-city-{args.demo_city}.zip", note).network
-    try:
-        bindings = load_bindings(args.bindings) if args.bindings else Bindings()
-        options = ReadOptions(InputFormat(args.format), report_columns, bindings=bindings)
-        loaded = load_days(args.reports, options)
-        assignments = read_assignments_csv(args.assignments) if args.assignments else None
-        truth = read_true_passages_csv(args.truth, truth_columns) if args.truth else None
-        if truth is not None and args.truth_sequence == "index":
-            truth = index_to_gtfs_sequences(truth, network)
-    except (UnreadableInput, BadReplayFile, BindingFileError, TruthMismatch, OSError) as exc:
-        console.print(f"[red]{exc}[/red]", highlight=False)
-        return EXIT_INVALID_INPUT
-    for day in loaded:
-        line = f"{day.day.label}: {len(day.day.reports):,} reports ({day.format})"
-        if day.bad:
-            shown = "; ".join(f"line {b.line}: {b.reason}" if b.line else b.reason for b in day.examples[:3])
-            line += f", {day.bad:,} of {day.rows:,} rows skipped (e.g. {shown})"
-        console.print(line, highlight=False)
-    writer = VehiclePositionsWriter(network, args.vehicle_positions_out) if args.vehicle_positions_out else None
-    predicting = bool(args.predict or args.score_days or args.predictions_out or args.prediction_table
-                      or args.prediction_plot)
-    predictions = None
-    if predicting:
-        try:
-            scored = parse_day_numbers(args.score_days) if args.score_days else (len(loaded),)
-        except ValueError as exc:
-            console.print(f"[red]--score-days: {exc}[/red]", highlight=False)
-            return EXIT_INVALID_INPUT
-        if max(scored) > len(loaded) or args.publish_every <= 0:
-            console.print(f"[red]--score-days {','.join(map(str, scored))} / --publish-every "
-                          f"{args.publish_every:g}: {len(loaded)} day(s) replayed, and the interval must "
-                          f"be positive[/red]", highlight=False)
-            return EXIT_INVALID_INPUT
-        predictions = PredictionReplay(network, (n - 1 for n in scored), publish_every_s=args.publish_every)
-    with progress_bar(console, "replaying") as advance:
-        result = replay_days(network, [d.day for d in loaded], assignments=assignments,
-                             snapshot_every_s=args.snapshot_every if writer else None,
-                             on_snapshot=writer, progress=advance, observer=predictions)
-
-    table = Table("outcome", "reports", "share")
-    for outcome, count in result.outcomes.items():
-        table.add_row(outcome, f"{count:,}", f"{count / max(result.reports, 1):.2%}")
-    out.print(table)
-    for day_result in result.days:
-        out.print(f"{day_result.label}: {day_result.reports:,} reports in {day_result.seconds:.1f} s "
-                  f"({day_result.reports_per_s:,.0f} reports/s), {len(day_result.events):,} stop events",
-                  highlight=False)
-    out.print(f"replayed {result.reports:,} reports in {result.seconds:.1f} s "
-              f"({result.reports_per_s:,.0f} reports/s); {len(result.events):,} stop events "
-              f"({result.raw_events:,} emitted, corrections included)", highlight=False)
-    agreement = result.trip_agreement
-    if agreement is not None and agreement.compared:
-        out.print(f"trip agreement with the feed: {agreement.share:.2%} of {agreement.compared:,} "
-                  f"reports naming a trip (tracker had no trip for {agreement.unassigned:,})",
-                  highlight=False)
-    if truth is not None:
-        if len(result.days) > 1:
-            console.print("[yellow]several days scored against one truth file: a trip id "
-                          "repeating across days keeps only its last day's events[/yellow]")
-        s = score(result.events, truth, network)
-        out.print(f"detected {s.detected_share:.2%} of {s.true_passages:,} true passages; arrival "
-                  f"error median {s.error_median_s:.1f} s, p90 {s.error_p90_s:.1f} s; "
-                  f"false events {s.false_events:,}; trip-hours with the right trip "
-                  f"{s.assignment_share:.2%} of {s.trip_hours:,.1f} h", highlight=False)
-    if args.stop_events_out:
-        rows = write_stop_events_csv(result.events, args.stop_events_out)
-        out.print(f"{rows:,} stop events written to {args.stop_events_out}", highlight=False)
-    if writer is not None:
-        out.print(f"{len(writer.written):,} VehiclePositions snapshots written to "
-                  f"{args.vehicle_positions_out}", highlight=False)
-    if predictions is not None:
-        for day in predictions.days:
-            learned = ", ".join(d.isoformat() for d in day.history_days) or "none (schedule fallback)"
-            out.print(f"predictions of day {day.index + 1} ({day.label}): {day.publications:,} publications "
-                      f"every {args.publish_every:g} s per vehicle, {len(day.records[MODEL]):,} stop "
-                      f"predictions up to 30 min ahead; history learned from: {learned}", highlight=False)
-        scores = score_replay(network, predictions.days, loaded, result.days, truth)
-        out.print(f"arrival predictions by horizon, error = actual - predicted; truth: {scores.truth}",
-                  highlight=False)
-        for line in bench_lines(scores):
-            out.print(line, highlight=False)
-        if args.prediction_table:
-            write_table_csv(scores, args.prediction_table)
-            out.print(f"prediction scores written to {args.prediction_table}", highlight=False)
-        if args.prediction_plot:
-            plot_mae(scores, args.prediction_plot)
-            out.print(f"error against horizon plotted to {args.prediction_plot}", highlight=False)
-        if args.predictions_out:
-            rows = write_predictions_csv((r for d in predictions.days for r in d.records[MODEL]),
-                                         args.predictions_out)
-            out.print(f"{rows:,} published predictions written to {args.predictions_out}", highlight=False)
-    return 0
 
 
 def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:
