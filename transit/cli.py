@@ -68,6 +68,10 @@ def _configure_logging(config: Config, *, long_running: bool) -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
+# ``sub.add_parser`` with the common options: makes one command's parser.
+Command = Callable[..., argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(common, argparse.SUPPRESS)
     command = partial(sub.add_parser, parents=[common])
 
+    _add_service_commands(command)
+    _add_schedule_commands(command)
+    _add_replay_command(command)
+    _add_posters_command(command)
+    return parser
+
+
+def _add_service_commands(command: Command) -> None:
     demo = command("demo", help="run the whole service on the generated demo city with a simulated fleet")
     _add_http(demo)
     demo.add_argument("--seed", type=int, help="seed of the demo city and the simulation (default 7)")
@@ -92,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_http(serve)
     serve.set_defaults(run=_run_serve)
 
+
+def _add_schedule_commands(command: Command) -> None:
     imp = command("import-gtfs", help="check a GTFS zip and store it as a new schedule version")
     imp.add_argument("feed", type=Path, help="GTFS zip file")
     imp.add_argument("--no-live", action="store_true", help="store it without making it the live version")
@@ -121,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int)
     sim.set_defaults(run=_run_simulate)
 
+
+def _add_replay_command(command: Command) -> None:
     replay = command("replay", help="replay recorded days of GPS reports through live tracking, "
                      "with a score against truth")
     network_source = replay.add_mutually_exclusive_group(required=True)
@@ -174,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a PNG of mean absolute error against horizon, one line per method")
     replay.set_defaults(run=_run_replay)
 
+
+def _add_posters_command(command: Command) -> None:
     posters = command("posters", help="write a printable poster per stop (name, lines, first/last bus, "
                       "QR code to the stop page), from the live schedule or --gtfs")
     posters.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write posters to")
@@ -186,7 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
     posters.add_argument("--day", type=date.fromisoformat,
                          help="service day whose first/last buses are printed, YYYY-MM-DD (default today)")
     posters.set_defaults(run=_run_posters)
-    return parser
 
 
 def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
