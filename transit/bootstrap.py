@@ -27,13 +27,9 @@ from feeds.gtfsrt.poller import PollStats, poll
 from feeds.jt808.bindings import OPEN_REGISTRATION, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
 from signage.registry import demo_registry, load_registry, write_registry
-from transit.api.app import PassengerAccess, ServiceContext, init_app
-from transit.api.live_push import PushLimits, add_live_push_routes
-from transit.arrivals import StopTimetable
+from transit.api.app import BACKGROUND, IngestAccess, PassengerAccess, ServiceContext, init_app
 from transit.api.ratelimit import parse_keys
 from transit.api.http_log import server_logger
-from transit.api.metrics import MetricSources, add_metrics_routes
-from transit.api.push import add_push_routes
 from transit.config import Config
 from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
@@ -158,52 +154,63 @@ async def open_service(
             begin = demo_start(day, start, datetime.now(ZoneInfo(network.timezone)),
                                network.timezone)
             clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
-        events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
-        today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
-        history = await load_history(pool, network, today)
-        live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
-        settle_heap()
-        report_writer = await stack.enter_async_context(
-            BatchWriter(partial(insert_reports, pool), name="reports", is_row_fault=is_row_fault))
-        tap_writer = await stack.enter_async_context(
-            BatchWriter(partial(insert_taps, pool), name="taps", is_row_fault=is_row_fault))
-        event_writer = await stack.enter_async_context(
-            BatchWriter(partial(upsert_stop_events, pool), name="stop_events",
-                        is_row_fault=is_row_fault))
-        ingest = Ingest(report_writer, tap_writer, live, config.pseudonym_key.encode())
+        live, ingest, tasks = await _open_ingest(stack, pool, network, clock, config)
         context = ServiceContext(network, live_schedule.version_id, live,
                                  partial(pool.fetchval, "SELECT 1"), clock)
-        tasks = [
-            _start_task(stack, live.run(), "live"),
-            _start_task(stack, ingest.run(), "ingest"),
-            _start_task(stack, _store_events(events, event_writer), "stop_events"),
-        ]
         jt808 = await _open_jt808(stack, config, ingest, clock)
         pollers = await _open_pollers(stack, config, ingest, clock, tasks)
-        app = init_app(context, await asyncio.to_thread(passenger_access, config, network))
-        push = add_push_routes(app, ingest.submit_reports, clock, parse_keys(config.push_keys))
-        hub = add_live_push_routes(app, network=network, timetable=StopTimetable(network),
-                                   snapshot=lambda: live.snapshot, clock=clock, limits=PushLimits())
-        tasks.append(_start_task(stack, hub.run(), "live_push"))
-        add_metrics_routes(app, MetricSources(
-            ingest=lambda: {"reports_stored": ingest.stored_reports,
-                            "taps_stored": ingest.stored_taps,
-                            "refused": dict(ingest.refused)},
-            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
-            push=lambda: asdict(push),
-            pollers={url: partial(_poll_counts, stats) for url, stats in pollers.items()},
-        ))
-        runner = web.AppRunner(app, access_log=None, logger=server_logger())
-        await runner.setup()
-        stack.push_async_callback(runner.cleanup)
-        await web.TCPSite(runner, config.http_host, config.http_port).start()
-        host, port = runner.addresses[0][:2]
+        app = init_app(context, await asyncio.to_thread(passenger_access, config, network),
+                       IngestAccess(
+                           ingest.submit_reports, parse_keys(config.push_keys),
+                           ingest=partial(_ingest_counts, ingest),
+                           jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
+                           pollers={url: partial(asdict, stats) for url, stats in pollers.items()}))
+        tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
+        http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:
             demand = await demo_demand(pool, live_schedule.version_id)
             tasks.append(_start_task(
                 stack, run_simulation(network, demand, ingest, clock, config, console),  # type: ignore[arg-type]
                 "simulation"))
-        yield Service(context, ingest, f"http://{host}:{port}", jt808, tuple(tasks))
+        yield Service(context, ingest, http_url, jt808, tuple(tasks))
+
+
+async def _open_ingest(
+    stack: contextlib.AsyncExitStack, pool: Pool, network: Network,
+    clock: Callable[[], float], config: Config,
+) -> tuple[LiveTracking, Ingest, list[asyncio.Task[object]]]:
+    """Live state (tracker, predictor on the stored history), the three
+    group-commit writers and the ingest path, with their running tasks."""
+    events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
+    today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
+    history = await load_history(pool, network, today)
+    live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
+    settle_heap()
+    writers = [await stack.enter_async_context(BatchWriter(
+        partial(flush, pool), name=name, is_row_fault=is_row_fault))
+        for name, flush in (("reports", insert_reports), ("taps", insert_taps),
+                            ("stop_events", upsert_stop_events))]
+    ingest = Ingest(writers[0], writers[1], live, config.pseudonym_key.encode())
+    return live, ingest, [
+        _start_task(stack, live.run(), "live"),
+        _start_task(stack, ingest.run(), "ingest"),
+        _start_task(stack, _store_events(events, writers[2]), "stop_events"),
+    ]
+
+
+def _ingest_counts(ingest: Ingest) -> dict[str, object]:
+    return {"reports_stored": ingest.stored_reports, "taps_stored": ingest.stored_taps,
+            "refused": dict(ingest.refused)}
+
+
+async def _serve_http(stack: contextlib.AsyncExitStack, app: web.Application, config: Config) -> str:
+    """Serve ``app`` on the configured address; its base URL (the port may have been 0)."""
+    runner = web.AppRunner(app, access_log=None, logger=server_logger())
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, config.http_host, config.http_port).start()
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}"
 
 
 def _start_task(
@@ -257,10 +264,6 @@ async def _open_pollers(
                     session=session, clock=clock, stats=stats)
         tasks.append(_start_task(stack, work, f"gtfsrt-poller-{n}"))
     return pollers
-
-
-def _poll_counts(stats: PollStats) -> dict[str, object]:
-    return asdict(stats)
 
 
 async def run_service(

@@ -6,12 +6,12 @@ Readers only look at the network and the fleet's current snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import orjson
 from aiohttp import web
 
 from transit.api.gtfsrt import (
@@ -25,22 +25,17 @@ from signage.health import SignHealth
 from signage.pages import add_stop_page_routes
 from signage.registry import SignRegistry
 from transit.api.app_api import add_app_routes
+from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
+from transit.api.live_push import PushLimits, add_live_push_routes
+from transit.api.loop_lag import LoopLagMonitor
+from transit.api.metrics import Counts, MetricSources, add_metrics_routes
+from transit.api.push import Sink as PushSink
+from transit.api.push import add_push_routes
 from transit.api.ratelimit import KeyPolicy
 from transit.arrivals import StopTimetable
 from transit.freshness import LIVE_MAX_AGE_S
-from transit.live.tracking import LiveTracking
 from transit.model.line_names import line_order_key
-from transit.model.network import Network
 
-
-
-@dataclass(frozen=True)
-class ServiceContext:
-    network: Network
-    schedule_version: int
-    live: LiveTracking
-    database_ping: Callable[[], Awaitable[object]]  # raises when the database is down
-    clock: Callable[[], float]
 
 
 @dataclass(frozen=True)
@@ -51,21 +46,6 @@ class PassengerAccess:
     signs: SignRegistry
     sign_admin_token: str
     app_keys: Mapping[str, KeyPolicy]
-
-
-CONTEXT = web.AppKey("context", ServiceContext)
-
-
-def json_response(payload: object, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
-
-
-def json_error(status: int, code: str, message: str) -> web.HTTPException:
-    error_class = web.HTTPNotFound if status == 404 else web.HTTPBadRequest
-    return error_class(
-        text=orjson.dumps({"error": {"code": code, "message": message}}).decode(),
-        content_type="application/json",
-    )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -174,7 +154,32 @@ async def list_vehicles(request: web.Request) -> web.Response:
     return json_response({"at": now, "vehicles": vehicles})
 
 
-def init_app(context: ServiceContext, access: PassengerAccess | None = None) -> web.Application:
+@dataclass(frozen=True)
+class IngestAccess:
+    """The ingest side as the HTTP API sees it: where pushed reports go (must
+    return once they are durable), which sources may push, and the counters
+    /metrics shows."""
+
+    sink: PushSink
+    push_keys: Mapping[str, KeyPolicy]
+    ingest: Counts
+    jt808: Counts | None = None
+    pollers: Mapping[str, Counts] = field(default_factory=dict)
+
+
+# Work the application needs running beside it (live push rounds, the loop-lag
+# sampler): the caller runs these and cancels them on exit.
+BACKGROUND = web.AppKey("background", list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]])
+
+
+def init_app(
+    context: ServiceContext,
+    access: PassengerAccess | None = None,
+    ingest: IngestAccess | None = None,
+) -> web.Application:
+    """The one application: every route of the service. Signs and the app API
+    need ``access``; HTTP push and /metrics need ``ingest``. The work to run
+    beside it is listed under ``app[BACKGROUND]``."""
     app = web.Application()
     app[CONTEXT] = context
     app.router.add_get("/health", health)
@@ -198,4 +203,13 @@ def init_app(context: ServiceContext, access: PassengerAccess | None = None) -> 
         "trip-updates": FeedSource(trip_updates_cache(context.network, LIVE_MAX_AGE_S),
                                    snapshot, context.clock),
     })
+    hub = add_live_push_routes(app, network=context.network, timetable=timetable,
+                               snapshot=snapshot, clock=context.clock, limits=PushLimits())
+    lag = LoopLagMonitor()
+    app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run)]
+    if ingest is not None:
+        push = add_push_routes(app, ingest.sink, context.clock, ingest.push_keys)
+        add_metrics_routes(app, MetricSources(
+            ingest=ingest.ingest, jt808=ingest.jt808, push=lambda: asdict(push),
+            pollers=ingest.pollers, loop_lag=lag.read))
     return app

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from transit.api.app import CONTEXT, json_response
+from transit.api.context import CONTEXT, json_response
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.latency import LatencyHistogram
 
