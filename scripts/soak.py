@@ -291,12 +291,18 @@ async def run_terminal(w: Worker, n: int, track: Track, rate: float) -> None:
             pending[flow] = (time.perf_counter(), count)
             await client.send(body, flow=flow)
         sending = False
+        if not pending:
+            reading.cancel()
         try:
             await asyncio.wait_for(reading, timeout=15.0)
+        except asyncio.CancelledError:
+            pass
         except TimeoutError:
-            reading.cancel()
-            window.errors += sum(c for _, c in pending.values())
-            window.counts["unacked_at_end"] += sum(c for _, c in pending.values())
+            unacked = sum(c for _, c in pending.values())
+            window.errors += unacked
+            window.counts["unacked_at_end"] += unacked
+        # Connected until just after the end, so the last sample counts every fd.
+        await asyncio.sleep(max(0.0, w.end_at + 1.0 - time.time()))
     except (OSError, EOFError) as exc:
         window.errors += 1
         window.counts[f"closed_{type(exc).__name__}"] += 1
@@ -534,6 +540,7 @@ async def http_worker(cfg: dict[str, Any]) -> None:
             else:
                 window.errors += 1
             due += interval
+        await asyncio.sleep(max(0.0, w.end_at + 1.0 - time.time()))  # connected until the end
         if conn.transport is not None:
             conn.transport.close()
 
@@ -695,17 +702,18 @@ def stop_service(service: subprocess.Popen[bytes]) -> None:
             service.wait()
 
 
-def postgres_rss_mib(data_dir: Path) -> float | None:
+def postgres_pss_mib(data_dir: Path) -> float | None:
+    """The embedded server (its command line names the data folder) and its
+    backends, proportional set size summed: shared buffers count once, not
+    once per backend that touched them (RSS would grow with every page read)."""
     import psutil
 
-    """The embedded server (its command line names the data folder) and its
-    backends; shared memory counts once per process that touched it."""
     for p in psutil.process_iter(["name", "cmdline"]):
         try:
             if (p.info["name"] or "").startswith("postgres") and \
                     str(data_dir) in " ".join(p.info["cmdline"] or ()):
                 family = [p, *p.children(recursive=True)]
-                return round(sum(q.memory_info().rss for q in family) / 2**20, 1)
+                return round(sum(q.memory_full_info().pss for q in family) / 2**20, 1)
         except psutil.Error:
             continue
     return None
@@ -782,9 +790,14 @@ def sample_service(pid: int, data_dir: Path, cpu_before: float, wall: float) -> 
         "fds": len(os.listdir(f"/proc/{pid}/fd")),
         "cpu_s": cpu,
         "cpu_pct": round(100 * (cpu - cpu_before) / wall, 1) if wall > 0 else None,
-        "pg_rss_mib": postgres_rss_mib(data_dir),
+        "pg_pss_mib": postgres_pss_mib(data_dir),
         "load1": round(os.getloadavg()[0], 2),
     }
+
+
+def load_of(uptime: str) -> str:
+    """The 1-minute load average of an ``uptime`` line."""
+    return uptime.rpartition("load average:")[2].split(",")[0].strip() or "?"
 
 
 def uptime_line() -> str:
@@ -839,7 +852,8 @@ async def coordinate(args: argparse.Namespace, data_dir: Path, out_dir: Path) ->
             extra = {k: v for k, v in proc.ready.items() if k not in ("kind", "worker")}  # type: ignore[union-attr]
             if extra:
                 print(f"  {proc.name}: {extra}", flush=True)
-        print(f"before: {uptime_line()}", flush=True)
+        before = uptime_line()
+        print(f"before: {before}", flush=True)
         start_at = time.time() + 2.0
         for proc in procs:
             assert proc.process.stdin is not None
@@ -903,7 +917,10 @@ async def coordinate(args: argparse.Namespace, data_dir: Path, out_dir: Path) ->
                 profiler.send_signal(signal.SIGINT)
                 profiler.wait(timeout=30)
         return {"args": vars(args) | {"profile": str(args.profile) if args.profile else None},
-                "samples": samples, "at_start": at_start, "at_end": at_end, "uptime_after": after,
+                "samples": samples, "at_start": at_start, "at_end": at_end,
+                "uptime_before": before, "uptime_after": after,
+                "started_utc": datetime.fromtimestamp(start_at, ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M"),
+                "load_before": load_of(before), "load_after": load_of(after),
                 "workers_done": {p.name: p.done for p in procs}}
     finally:
         for proc in procs:
@@ -1062,8 +1079,10 @@ def judge(result: dict[str, Any], args: argparse.Namespace) -> tuple[bool, list[
     rss = [s["rss_mib"] for s in tail]
     rss_slope = least_squares_slope(x, rss)
     ok = rss_slope <= args.rss_slope_max
+    step = max((b - a, t) for a, b, t in zip(rss, rss[1:], x[1:]))
     lines.append(f"RSS over minutes {x[0]:g}-{x[-1]:g}: {rss[0]:.1f} -> {rss[-1]:.1f} MiB, "
-                 f"slope {rss_slope:+.2f} MiB/min (limit {args.rss_slope_max:g}): {'flat' if ok else 'GROWING'}")
+                 f"slope {rss_slope:+.2f} MiB/min (limit {args.rss_slope_max:g}; largest one-sample "
+                 f"step {step[0]:+.1f} MiB at minute {step[1]:g}): {'flat' if ok else 'GROWING'}")
     if not ok:
         failures.append(f"RSS slope {rss_slope:+.2f} MiB/min")
     fds = [s["fds"] for s in tail]
@@ -1145,10 +1164,10 @@ def plot(result: dict[str, Any], args: argparse.Namespace, path: Path) -> None:
 
     ax = axes[0][0]
     ax.plot(x, series(lambda s: s["rss_mib"]), "o-", ms=3, label="service")
-    pg = series(lambda s: s.get("pg_rss_mib"))
+    pg = series(lambda s: s.get("pg_pss_mib"))
     if any(not math.isnan(v) for v in pg):
-        ax.plot(x, pg, "s--", ms=3, label="PostgreSQL (sum)")
-    ax.set_title("RSS (MiB)")
+        ax.plot(x, pg, "s--", ms=3, label="embedded PostgreSQL (PSS, all processes)")
+    ax.set_title("memory (MiB)")
     ax.legend(fontsize=8)
     ax = axes[0][1]
     ax.plot(x, series(lambda s: s["fds"]), "o-", ms=3)
@@ -1158,7 +1177,7 @@ def plot(result: dict[str, Any], args: argparse.Namespace, path: Path) -> None:
     ax.plot(x, series(lambda s: s.get("lag_max")), "^:", ms=3, label="max")
     ax.plot(x, series(gen_lag), "x--", ms=3, label="load generators p99")
     ax.set_title("event-loop lag (ms)")
-    ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_yscale("log")
     ax.legend(fontsize=8)
     ax = axes[1][1]
     for name in ("r2s_p99", "ack_p99", "sign_p99", "app_p99", "ws_p99"):
@@ -1190,7 +1209,8 @@ def plot(result: dict[str, Any], args: argparse.Namespace, path: Path) -> None:
     for row in axes:
         for a in row:
             a.grid(True, alpha=0.3)
-    fig.suptitle(f"soak {datetime.now(TZ):%Y-%m-%d}: {args.minutes:g} min", fontsize=11)
+    fig.suptitle(f"scripts/soak.py, {args.minutes:g} min from {result['started_utc']} UTC "
+                 f"(load average {result['load_before']} -> {result['load_after']})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=72)
     plt.close(fig)
