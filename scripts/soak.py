@@ -1073,7 +1073,7 @@ def judge(result: dict[str, Any], args: argparse.Namespace) -> tuple[bool, list[
     lines, failures = [], []
     tail = [s for s in samples if s["minute"] > args.minutes / 3 + 1e-9]
     if len(tail) < 3:
-        return False, [f"too few samples after minute {args.minutes / 3:g} to judge flatness ({len(tail)})"]
+        return False, [f"too few samples after minute {args.minutes / 3:.1f} to judge flatness ({len(tail)})"]
     x = [s["minute"] for s in tail]
     span = x[-1] - x[0]
     rss = [s["rss_mib"] for s in tail]
@@ -1170,7 +1170,9 @@ def plot(result: dict[str, Any], args: argparse.Namespace, path: Path) -> None:
     ax.set_title("memory (MiB)")
     ax.legend(fontsize=8)
     ax = axes[0][1]
-    ax.plot(x, series(lambda s: s["fds"]), "o-", ms=3)
+    fds = series(lambda s: s["fds"])
+    ax.plot(x, fds, "o-", ms=3)
+    ax.set_ylim(min(fds) - max(10.0, 0.02 * min(fds)), max(fds) + max(10.0, 0.02 * max(fds)))
     ax.set_title("service open fds")
     ax = axes[1][0]
     ax.plot(x, series(lambda s: s.get("lag_p99")), "o-", ms=3, label="p99")
@@ -1247,7 +1249,7 @@ def summarise_profile(path: Path, top: int = 25) -> str:
 
     out = [f"{total:,} busy samples (py-spy, 100/s, idle excluded)", "", "by file (inclusive):"]
     out += [f"  {100 * n / total:5.1f}%  {short(f)}" for f, n in files.most_common(top + 15)
-            if not any(m in f for m in ("asyncio/", "runpy", "cli.py"))][:top]
+            if not any(m in f for m in ("asyncio/", "runpy", "cli.py")) and short(f) != "transit"][:top]
     out += ["", "inclusive (the event loop's own frames left out):"]
     out += [f"  {100 * n / total:5.1f}%  {short(f)}" for f, n in inclusive.most_common(top + 15)
             if not any(m in f for m in ("asyncio/", "runpy", "cli.py"))][:top]

@@ -49,17 +49,18 @@ class SignPayloads:
         self._network = network
         self._timetable = timetable
         self._lines = StopLines(network, timetable)
-        self._boards: dict[str, tuple[LiveSnapshot, float, int, StopBoard]] = {}
-        self._rendered: dict[tuple[str, str], tuple[LiveSnapshot, float, int, Rendered]] = {}
+        # (made at, value): no snapshot kept, which would pin hundreds of old
+        # snapshots (millions of objects) for the collector to walk (docs/soak.md).
+        self._boards: dict[str, tuple[float, StopBoard]] = {}
+        self._rendered: dict[tuple[str, str], tuple[float, Rendered]] = {}
         self.renders = 0
 
     def get(self, sign: Sign, fmt: str, snapshot: LiveSnapshot, now: float) -> Rendered:
-        minute = int(now // 60)
         key = (sign.sign_id, fmt)
         entry = self._rendered.get(key)
-        if entry is not None and _fresh(entry, now):
-            return entry[3]
-        board = self._board(sign.stop_id, snapshot, now, minute)
+        if entry is not None and _fresh(entry[0], now):
+            return entry[1]
+        board = self._board(sign.stop_id, snapshot, now)
         timezone = self._network.timezone
         if fmt == "json":
             rendered = render_json(board, sign.sign_id)
@@ -67,27 +68,26 @@ class SignPayloads:
             rendered = render_led(board, sign.led_columns, sign.led_rows, timezone)
         else:
             rendered = render_voice(board, timezone)
-        self._rendered[key] = (snapshot, now, minute, rendered)
+        self._rendered[key] = (now, rendered)
         self.renders += 1
         return rendered
 
-    def _board(self, stop_id: str, snapshot: LiveSnapshot, now: float, minute: int) -> StopBoard:
+    def _board(self, stop_id: str, snapshot: LiveSnapshot, now: float) -> StopBoard:
         entry = self._boards.get(stop_id)
-        if entry is not None and _fresh(entry, now):
-            return entry[3]
+        if entry is not None and _fresh(entry[0], now):
+            return entry[1]
         board = build_stop_board(self._network, self._timetable, self._lines, snapshot, stop_id, now)
-        self._boards[stop_id] = (snapshot, now, minute, board)
+        self._boards[stop_id] = (now, board)
         return board
 
 
 REFRESH_S = 10.0
 
 
-def _fresh(entry: tuple[LiveSnapshot, float, int, object], now: float) -> bool:
+def _fresh(made_at: float, now: float) -> bool:
     # Not keyed on the clock minute: all 526 boards would expire together at
     # each minute and re-render in one burst; a board at most 10 s old shows
     # minutes-to-go as well as a sign polling every 10-30 s can.
-    _, made_at, _, _ = entry
     return 0.0 <= now - made_at < REFRESH_S
 
 
