@@ -10,28 +10,30 @@ what comes next, so layovers, terminals and missed reports do not lose it.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from transit.model.network import Network, Pattern, Trip
-from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
+from transit.model.network import Network, Trip
+from transit.model.service_days import (
+    active_service_ids,
+    block_trips_on,
+    service_day_origin,
+)
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import (
     Candidate,
     PatternGrid,
     list_candidates,
-    scheduled_time_at,
     trips_by_pattern,
 )
 from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump
 from transit.tracking.passages import Fix, Passage, StopDetector
+from transit.tracking.runs import Run, Vehicle, refeed, vehicle_state
 from transit.tracking.shapes import PreparedShape, frame_for, prepare_shapes
-from transit.tracking.state import StopStatus, TripRef, VehicleState
-
+from transit.tracking.state import VehicleState
 
 # A bus first seen standing still is likelier waiting at a terminal for its
 # trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
@@ -63,41 +65,6 @@ class Observation:
     events: tuple[StopEvent, ...] = ()
 
 
-@dataclass
-class _Run:
-    vehicle_id: str
-    trip: Trip
-    pattern: Pattern
-    shape: PreparedShape
-    service_date: date
-    origin: float  # Unix time of the service day's GTFS origin
-    detector: StopDetector
-    started: bool  # the bus has left (or been seen past) the first stop
-    from_start: bool  # it was waiting for the trip: the first stop is surely served
-    tentative: bool  # guessed from position alone: confirm at departure
-    furthest: float = -math.inf
-    off: int = 0
-    backwards: int = 0
-    last_along: float | None = None  # of the last fix on the shape, fed or not
-    fixes: list[Fix] = field(default_factory=list)  # what the detector was fed, in time order
-    emitted: dict[int, Passage] = field(default_factory=dict)  # by stop index
-
-
-@dataclass
-class _Vehicle:
-    vehicle_id: str
-    last_t: float | None = None
-    last_xy: tuple[float, float] = (0.0, 0.0)
-    last_speed: float | None = None
-    previous: tuple[float, float, float] | None = None  # (t, x, y) of the fix before the last
-    jumped: list[tuple[float, float, float]] = field(default_factory=list)
-    run: _Run | None = None
-    finished: _Run | None = None  # the trip before, which a late report may still correct
-    block: tuple[str, ...] = ()
-    state: VehicleState | None = None
-    retry: tuple[float, tuple[float, float]] = (-math.inf, (0.0, 0.0))  # when/where to match again
-
-
 class Tracker:
     def __init__(
         self,
@@ -117,7 +84,7 @@ class Tracker:
         margin = params.area_margin_m
         self._area = (min(p[0] for p in xys) - margin, max(p[0] for p in xys) + margin,
                       min(p[1] for p in xys) - margin, max(p[1] for p in xys) + margin)
-        self._vehicles: dict[str, _Vehicle] = {}
+        self._vehicles: dict[str, Vehicle] = {}
         self._claims: dict[tuple[date, str], str] = {}
         self._services: dict[date, frozenset[str]] = {}
         self.counts: Counter[Outcome] = Counter()
@@ -146,7 +113,7 @@ class Tracker:
             self.counts[outcome] += 1
             return Observation(report.vehicle_id, outcome, None)
         if vehicle is None:
-            vehicle = self._vehicles[report.vehicle_id] = _Vehicle(report.vehicle_id)
+            vehicle = self._vehicles[report.vehicle_id] = Vehicle(report.vehicle_id)
         self.counts[Outcome.ACCEPTED] += 1
         speed = report.speed_mps
         if speed is None and vehicle.last_t is not None and report.timestamp > vehicle.last_t:
@@ -158,14 +125,14 @@ class Tracker:
         vehicle.last_t, vehicle.last_xy, vehicle.last_speed = report.timestamp, (x, y), speed
         vehicle.jumped.clear()
         events = self._advance(vehicle, report.timestamp, x, y, speed, elapsed)
-        vehicle.state = self._state(vehicle, report)
+        vehicle.state = vehicle_state(report, vehicle.run, self._params.off_route_fixes)
         return Observation(report.vehicle_id, Outcome.ACCEPTED, vehicle.state, tuple(events))
 
     def _in_area(self, x: float, y: float) -> bool:
         x0, x1, y0, y1 = self._area
         return x0 <= x <= x1 and y0 <= y <= y1
 
-    def _check_history(self, vehicle: _Vehicle, report: VehicleReport, x: float, y: float) -> Outcome | None:
+    def _check_history(self, vehicle: Vehicle, report: VehicleReport, x: float, y: float) -> Outcome | None:
         assert vehicle.last_t is not None
         if report.timestamp == vehicle.last_t:
             return Outcome.DUPLICATE
@@ -183,7 +150,7 @@ class Tracker:
         vehicle.jumped.append((report.timestamp, x, y))
         return Outcome.JUMP
 
-    def _advance(self, vehicle: _Vehicle, t: float, x: float, y: float, speed: float | None,
+    def _advance(self, vehicle: Vehicle, t: float, x: float, y: float, speed: float | None,
                  elapsed: float) -> list[StopEvent]:
         if vehicle.run is not None and elapsed > self._params.lost_after_s:
             # Not heard from for long (overnight, a long outage): where the bus
@@ -209,7 +176,7 @@ class Tracker:
             self._release(vehicle)
         return events
 
-    def _follow(self, run: _Run, t: float, x: float, y: float, speed: float | None,
+    def _follow(self, run: Run, t: float, x: float, y: float, speed: float | None,
                 elapsed: float) -> list[StopEvent]:
         zone = self._params.zone_m
         first = run.pattern.stop_dists[0]
@@ -250,7 +217,7 @@ class Tracker:
                 self._confirm(run, passages[0].departure)
         return [self._event(run, p) for p in passages]
 
-    def _event(self, run: _Run, passage: Passage) -> StopEvent:
+    def _event(self, run: Run, passage: Passage) -> StopEvent:
         return StopEvent(
             service_date=run.service_date,
             trip_id=run.trip.trip_id,
@@ -261,29 +228,22 @@ class Tracker:
             departure=passage.departure,
         )
 
-    def _correct(self, vehicle: _Vehicle, report: VehicleReport, x: float, y: float) -> tuple[StopEvent, ...] | None:
+    def _correct(self, vehicle: Vehicle, report: VehicleReport, x: float, y: float) -> tuple[StopEvent, ...] | None:
         """A report older than the newest fix, falling inside a trip the bus is
         running or has just run: put it in its place and re-derive that trip's
         passages; the ones that change are sent again as corrections."""
         for run in (vehicle.run, vehicle.finished):
-            if run is None or len(run.fixes) < 2 or not run.fixes[0].t < report.timestamp < run.fixes[-1].t:
+            if run is None or not run.fixes.spans(report.timestamp):
                 continue
-            times = [f.t for f in run.fixes]
-            position = bisect_left(times, report.timestamp)
-            if times[position] == report.timestamp:
+            position = run.fixes.slot_of(report.timestamp)
+            if position is None:
                 return None
             before, after = run.fixes[position - 1], run.fixes[position]
             projection = run.shape.project(x, y, before.d - 60.0, after.d + 60.0)
             if projection.offset > self._params.on_route_m:
                 return None
             run.fixes.insert(position, Fix(report.timestamp, projection.along, report.speed_mps))
-            detector = StopDetector(run.pattern.stop_dists, self._params.zone_m,
-                                    from_start=run.from_start)
-            passages = [p for f in run.fixes for p in detector.feed(f)]
-            if run is vehicle.run:
-                run.detector = detector
-            changed = [p for p in passages if run.emitted.get(p.index) != p]
-            run.emitted.update((p.index, p) for p in changed)
+            changed = refeed(run, self._params.zone_m, current=run is vehicle.run)
             return tuple(self._event(run, p) for p in changed)
         return None
 
@@ -299,7 +259,7 @@ class Tracker:
                          self._services[day]))
         return days
 
-    def _match(self, vehicle: _Vehicle, t: float, x: float, y: float) -> _Run | None:
+    def _match(self, vehicle: Vehicle, t: float, x: float, y: float) -> Run | None:
         days = self._service_days(t)
         assigned = self._assigned_block(vehicle.vehicle_id, days)
         best: tuple[float, Candidate] | None = None
@@ -343,7 +303,7 @@ class Tracker:
                                started=candidate.along > first_stop + self._params.zone_m,
                                tentative=assigned is None)
 
-    def _heading_along(self, vehicle: _Vehicle, shape: PreparedShape, along: float, t: float) -> bool:
+    def _heading_along(self, vehicle: Vehicle, shape: PreparedShape, along: float, t: float) -> bool:
         """A moving bus is on a pattern only if it moves the pattern's way:
         one fix alone cannot tell the two directions of a street apart."""
         if vehicle.previous is None:
@@ -365,13 +325,13 @@ class Tracker:
                 return day, block
         return None
 
-    def _start_run(self, vehicle: _Vehicle, trip: Trip, service_date: date, *, started: bool,
-                   tentative: bool) -> _Run:
+    def _start_run(self, vehicle: Vehicle, trip: Trip, service_date: date, *, started: bool,
+                   tentative: bool) -> Run:
         pattern = self._network.patterns[trip.pattern_id]
         self._release(vehicle)
         self._claims[(service_date, trip.trip_id)] = vehicle.vehicle_id
         vehicle.block = self._block_on(trip, service_date)
-        run = _Run(
+        run = Run(
             vehicle_id=vehicle.vehicle_id, trip=trip, pattern=pattern, shape=self._shapes[pattern.shape_id],
             service_date=service_date,
             origin=service_day_origin(service_date, self._network.timezone).timestamp(),
@@ -386,7 +346,7 @@ class Tracker:
             self._services[service_date] = active_service_ids(self._network, service_date)
         return block_trips_on(self._network, trip.block_id, self._services[service_date]) or (trip.trip_id,)
 
-    def _release(self, vehicle: _Vehicle) -> None:
+    def _release(self, vehicle: Vehicle) -> None:
         run = vehicle.run
         if run is not None:
             key = (run.service_date, run.trip.trip_id)
@@ -394,7 +354,7 @@ class Tracker:
                 del self._claims[key]
         vehicle.run = None
 
-    def _next_run(self, vehicle: _Vehicle, t: float) -> None:
+    def _next_run(self, vehicle: Vehicle, t: float) -> None:
         run = vehicle.run
         assert run is not None
         vehicle.finished = run
@@ -406,7 +366,7 @@ class Tracker:
         else:
             self._release(vehicle)
 
-    def _confirm(self, run: _Run, departure: float) -> None:
+    def _confirm(self, run: Run, departure: float) -> None:
         """A bus guessed onto a trip at a terminal has left: the trip whose
         scheduled departure is nearest (lateness being likelier than
         earliness) among the unclaimed trips of this pattern is its trip."""
@@ -429,31 +389,6 @@ class Tracker:
             run.trip = chosen
             self._vehicles[run.vehicle_id].block = self._block_on(chosen, run.service_date)
         run.tentative = False
-
-    # -- what readers see --------------------------------------------------
-
-    def _state(self, vehicle: _Vehicle, report: VehicleReport) -> VehicleState:
-        run = vehicle.run
-        if run is None:
-            return VehicleState(report.vehicle_id, report.timestamp, report.lat, report.lon,
-                                report.speed_mps, report.bearing, None, None, None, None, None,
-                                None, None)
-        index = min(run.detector.next_index, len(run.pattern.stop_ids) - 1)
-        status = StopStatus.STOPPED_AT if run.detector.at_stop else StopStatus.IN_TRANSIT_TO
-        along = run.furthest if run.furthest > -math.inf else None
-        delay = None
-        if along is not None and run.started:
-            delay = report.timestamp - (run.origin + scheduled_time_at(run.trip, run.pattern, along))
-        return VehicleState(
-            vehicle_id=report.vehicle_id, timestamp=report.timestamp, lat=report.lat, lon=report.lon,
-            speed_mps=report.speed_mps, bearing=report.bearing,
-            trip=TripRef(run.trip.trip_id, run.trip.route_id, run.trip.direction_id,
-                         run.service_date, run.trip.start, run.trip.block_id),
-            stop_index=index, stop_sequence=run.pattern.sequence_at(index),
-            stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
-            delay_s=delay, off_route=run.off >= self._params.off_route_fixes,
-        )
-
 
 def _lateness_cost(deviation_s: float) -> float:
     """Buses run late far more often than early: early costs three times more."""

@@ -1,0 +1,143 @@
+"""What the tracker keeps per vehicle and per trip being followed.
+
+A trip's fixes are kept for as long as the trip runs, so that a late report can
+be put in its place and the trip's passages derived again. A bus reporting every
+second on an hour-long trip leaves 3,600 of them: as objects (a ``Fix`` and its
+three floats, ~120 bytes) a fleet's worth grew the service by megabytes a minute
+and gave the collector millions of objects to walk; as three arrays of doubles
+they cost 24 bytes each and nothing to the collector.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from transit.model.network import Pattern, Trip
+from transit.records import VehicleReport
+from transit.tracking.candidates import scheduled_time_at
+from transit.tracking.passages import Fix, Passage, StopDetector
+from transit.tracking.shapes import PreparedShape
+from transit.tracking.state import StopStatus, TripRef, VehicleState
+
+_NO_SPEED = math.nan  # a fix without a speed; NaN never equals a real speed
+
+
+class FixTrack:
+    """A trip's fixes in time order (times strictly increasing)."""
+
+    __slots__ = ("_d", "_t", "_v")
+
+    def __init__(self) -> None:
+        self._t = array("d")
+        self._d = array("d")
+        self._v = array("d")
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def __getitem__(self, index: int) -> Fix:
+        v = self._v[index]
+        return Fix(self._t[index], self._d[index], None if math.isnan(v) else v)
+
+    def __iter__(self) -> Iterator[Fix]:
+        for index in range(len(self._t)):
+            yield self[index]
+
+    def append(self, fix: Fix) -> None:
+        self._t.append(fix.t)
+        self._d.append(fix.d)
+        self._v.append(_NO_SPEED if fix.v is None else fix.v)
+
+    def spans(self, t: float) -> bool:
+        """``t`` falls strictly between the first and the last fix."""
+        return len(self._t) >= 2 and self._t[0] < t < self._t[-1]
+
+    def slot_of(self, t: float) -> int | None:
+        """Where a fix at ``t`` would go, between two known fixes; None if one is at ``t``."""
+        position = bisect_left(self._t, t)
+        return None if self._t[position] == t else position
+
+    def insert(self, position: int, fix: Fix) -> None:
+        self._t.insert(position, fix.t)
+        self._d.insert(position, fix.d)
+        self._v.insert(position, _NO_SPEED if fix.v is None else fix.v)
+
+
+@dataclass
+class Run:
+    """The trip a vehicle is being followed on."""
+
+    vehicle_id: str
+    trip: Trip
+    pattern: Pattern
+    shape: PreparedShape
+    service_date: date
+    origin: float  # Unix time of the service day's GTFS origin
+    detector: StopDetector
+    started: bool  # the bus has left (or been seen past) the first stop
+    from_start: bool  # it was waiting for the trip: the first stop is surely served
+    tentative: bool  # guessed from position alone: confirm at departure
+    furthest: float = -math.inf
+    off: int = 0
+    backwards: int = 0
+    last_along: float | None = None  # of the last fix on the shape, fed or not
+    fixes: FixTrack = field(default_factory=FixTrack)  # what the detector was fed
+    emitted: dict[int, Passage] = field(default_factory=dict)  # by stop index
+
+
+@dataclass
+class Vehicle:
+    vehicle_id: str
+    last_t: float | None = None
+    last_xy: tuple[float, float] = (0.0, 0.0)
+    last_speed: float | None = None
+    previous: tuple[float, float, float] | None = None  # (t, x, y) of the fix before the last
+    jumped: list[tuple[float, float, float]] = field(default_factory=list)
+    run: Run | None = None
+    finished: Run | None = None  # the trip before, which a late report may still correct
+    block: tuple[str, ...] = ()
+    state: VehicleState | None = None
+    retry: tuple[float, tuple[float, float]] = (-math.inf, (0.0, 0.0))  # when/where to match again
+
+
+def refeed(run: Run, zone_m: float, *, current: bool) -> list[Passage]:
+    """The passages of ``run`` derived again from all its fixes (after a late
+    one was put in place) that differ from those already emitted; those are now
+    the emitted ones. ``current``: the run is still followed, so its detector
+    is replaced by the one that has seen every fix."""
+    detector = StopDetector(run.pattern.stop_dists, zone_m, from_start=run.from_start)
+    passages = [p for f in run.fixes for p in detector.feed(f)]
+    if current:
+        run.detector = detector
+    changed = [p for p in passages if run.emitted.get(p.index) != p]
+    run.emitted.update((p.index, p) for p in changed)
+    return changed
+
+
+def vehicle_state(report: VehicleReport, run: Run | None, off_route_fixes: int) -> VehicleState:
+    """What readers see of a vehicle after ``report``: where it is and, when
+    followed on a trip, which trip, its next stop and its delay."""
+    if run is None:
+        return VehicleState(report.vehicle_id, report.timestamp, report.lat, report.lon,
+                            report.speed_mps, report.bearing, None, None, None, None, None,
+                            None, None)
+    index = min(run.detector.next_index, len(run.pattern.stop_ids) - 1)
+    status = StopStatus.STOPPED_AT if run.detector.at_stop else StopStatus.IN_TRANSIT_TO
+    along = run.furthest if run.furthest > -math.inf else None
+    delay = None
+    if along is not None and run.started:
+        delay = report.timestamp - (run.origin + scheduled_time_at(run.trip, run.pattern, along))
+    return VehicleState(
+        vehicle_id=report.vehicle_id, timestamp=report.timestamp, lat=report.lat, lon=report.lon,
+        speed_mps=report.speed_mps, bearing=report.bearing,
+        trip=TripRef(run.trip.trip_id, run.trip.route_id, run.trip.direction_id,
+                     run.service_date, run.trip.start, run.trip.block_id),
+        stop_index=index, stop_sequence=run.pattern.sequence_at(index),
+        stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
+        delay_s=delay, off_route=run.off >= off_route_fixes,
+    )
