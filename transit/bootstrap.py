@@ -47,6 +47,7 @@ from transit.store.reports import insert_reports
 from transit.store.stop_events import list_stop_events, upsert_stop_events
 from transit.store.taps import insert_taps
 from transit.prediction.history import History, learn_history
+from transit.prediction.ensemble import SelfCheckingPredictor
 from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
 from transit.versions import load_live_schedule
@@ -184,7 +185,8 @@ async def _open_ingest(
     events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
     today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
     history = await load_history(pool, network, today)
-    live = LiveTracking(Tracker(network), clock, events.put_nowait, Predictor(network, history))
+    predictor = SelfCheckingPredictor(network, Predictor(network, history))
+    live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor)
     settle_heap()
     writers = [await stack.enter_async_context(BatchWriter(
         partial(flush, pool), name=name, is_row_fault=is_row_fault))

@@ -33,7 +33,9 @@ from feeds.replay.truth import observed_passages
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids
+from transit.prediction.accuracy import Accuracy
 from transit.prediction.baselines import delay_carried_forward, schedule_only
+from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, SCHEDULE, SelfCheckingPredictor
 from transit.prediction.history import History, learn_history
 from transit.prediction.predictor import PredictionParams, Predictor
 from transit.prediction.scoring import BucketScore, PredictionRecord, score_predictions, to_records
@@ -41,10 +43,7 @@ from transit.records import StopEvent, VehicleReport
 from transit.tracking.scoring import TruePassage
 from transit.tracking.state import VehicleState
 
-MODEL = "model"
-SCHEDULE = "schedule"
-DCF = "delay carried forward"
-METHODS = (MODEL, DCF, SCHEDULE)
+METHODS = (MODEL, DCF, SCHEDULE, PUBLISHED)
 # Predictions are recorded this far ahead of when they were made: the scoring
 # buckets stop at 30 min, and beyond that a file of every publication explodes.
 RECORD_HORIZON_S = 1800.0
@@ -77,10 +76,10 @@ class PredictionScores:
     truth: str  # which truth was used, per scored day
     truth_by_day: tuple[TruthSource, ...] = ()  # aligned with the scored days
 
-    def mae_change_vs_dcf(self, bucket: int) -> float:
-        """Relative change of the model's MAE against delay carried forward
-        (negative: the model is better); NaN when either is unknown."""
-        ours, theirs = self.scores[MODEL][bucket].mae_s, self.scores[DCF][bucket].mae_s
+    def mae_change_vs_dcf(self, bucket: int, method: str = MODEL) -> float:
+        """Relative change of ``method``'s MAE against delay carried forward
+        (negative: it is better); NaN when either is unknown."""
+        ours, theirs = self.scores[method][bucket].mae_s, self.scores[DCF][bucket].mae_s
         return ours / theirs - 1.0 if theirs and theirs == theirs else float("nan")
 
 
@@ -99,16 +98,21 @@ class PredictionReplay:
         self.history = history
         self.days: list[DayPredictions] = []
         self._services: dict[date, frozenset[str]] = {}
+        # The published predictions' judge keeps what it learned from day to
+        # day, as a service running for days would.
+        self.accuracy = Accuracy()
         self._predictor = Predictor(network, history, params)
+        self._checker = SelfCheckingPredictor(network, self._predictor, self.accuracy)
         self._day: _DayRecorder | None = None
 
     def start_day(self, index: int, day: ReplayDay) -> None:
         self._predictor = Predictor(self._network, self.history, self._params)
+        self._checker = SelfCheckingPredictor(self._network, self._predictor, self.accuracy)
         self._day = _DayRecorder(index, day.label, self.history.days) if index in self._score_days else None
 
     def after_batch(self, snapshot: LiveSnapshot, batch: Sequence[VehicleReport],
                     events: Sequence[StopEvent]) -> None:
-        self._predictor.observe(events)
+        self._checker.observe(events)
         if self._day is None:
             return
         for vehicle_id in dict.fromkeys(r.vehicle_id for r in batch):
@@ -136,6 +140,7 @@ class PredictionReplay:
         day.records[MODEL] += to_records(self._predictor.predict(state), RECORD_HORIZON_S)
         day.records[DCF] += to_records(delay_carried_forward(self._network, state, services), RECORD_HORIZON_S)
         day.records[SCHEDULE] += to_records(schedule_only(self._network, state, services), RECORD_HORIZON_S)
+        day.records[PUBLISHED] += to_records(self._checker.predict(state), RECORD_HORIZON_S)
 
 
 @dataclass

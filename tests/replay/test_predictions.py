@@ -14,7 +14,7 @@ from feeds.replay.prediction_outputs import (
     PREDICTION_COLUMNS, TABLE_COLUMNS, plot_mae, table_rows, write_predictions_csv,
 )
 from feeds.replay.predictions import (
-    DCF, METHODS, MODEL, SCHEDULE, PredictionReplay, TruthSource, parse_day_numbers, score_replay,
+    DCF, METHODS, MODEL, PUBLISHED, SCHEDULE, PredictionReplay, TruthSource, parse_day_numbers, score_replay,
 )
 from feeds.replay.readers import read_true_passages_csv
 from feeds.replay.runner import ReplayResult, replay_days
@@ -95,7 +95,7 @@ def test_publication_every_minute_per_vehicle_from_its_own_reports(replayed: Rep
     assert all(r.predicted - r.made_at <= 1800.0 for r in day.records[MODEL])
 
 
-def test_table_has_five_buckets_for_three_methods(two: TwoDays, replayed: Replayed) -> None:
+def test_table_has_five_buckets_for_four_methods(two: TwoDays, replayed: Replayed) -> None:
     scores = score_replay(two.network, replayed.predictions.days, replayed.loaded, replayed.result.days,
                           _truth(two.truth_day2, two.network))
     assert scores.truth_by_day == (TruthSource.FILE,)
@@ -103,7 +103,7 @@ def test_table_has_five_buckets_for_three_methods(two: TwoDays, replayed: Replay
         assert len(scores.scores[method]) == len(BUCKETS) == 5
         assert scores.scores[method][0].count > 100
     rows = table_rows(scores)
-    assert len(rows) == 15 and {r[1] for r in rows} == {MODEL, DCF, SCHEDULE}
+    assert len(rows) == 20 and {r[1] for r in rows} == {MODEL, DCF, SCHEDULE, PUBLISHED}
     assert all(len(r) == len(TABLE_COLUMNS) for r in rows)
     # A day like the one learned: history beats the schedule close in.
     assert scores.scores[MODEL][0].mae_s < scores.scores[SCHEDULE][0].mae_s
@@ -154,8 +154,8 @@ def test_cli_scores_day_two(two: TwoDays, tmp_path: Path, capsys: pytest.Capture
     assert all((p["vehicle_id"], float(p["made_at"])) in fixes for p in predictions)
     with paths["t.csv"].open(newline="", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
-    assert len(table) == 15 and tuple(table[0]) == TABLE_COLUMNS
-    assert all(row["mae_change_vs_dcf"] for row in table if row["method"] == MODEL)
+    assert len(table) == 20 and tuple(table[0]) == TABLE_COLUMNS
+    assert all(row["mae_change_vs_dcf"] for row in table if row["method"] in (MODEL, PUBLISHED))
     assert paths["mae.png"].read_bytes()[:8] == PNG_MAGIC
 
 

@@ -24,6 +24,7 @@ from signage.endpoints import add_sign_routes
 from signage.health import SignHealth
 from signage.pages import add_stop_page_routes
 from signage.registry import SignRegistry
+from transit.api.accuracy import add_accuracy_routes
 from transit.api.app_api import add_app_routes
 from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
 from transit.api.live_push import PushLimits, add_live_push_routes
@@ -187,6 +188,7 @@ def init_app(
     app.router.add_get("/api/lines/{route_id}", get_line)
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
+    add_accuracy_routes(app)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
     timetable = StopTimetable(context.network)
     add_stop_page_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,

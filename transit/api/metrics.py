@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from transit.api.accuracy import pooled_accuracy
 from transit.api.context import CONTEXT, json_response
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.latency import LatencyHistogram
@@ -104,6 +105,7 @@ async def metrics(request: web.Request) -> web.Response:
             "p99": _ms(latency.quantile(0.99)),
             "recent": request.app[RECENT_LATENCY].read(latency),
         },
+        "prediction_accuracy": pooled_accuracy(snapshot.accuracy),
         "loop_lag_ms": None if sources.loop_lag is None else dict(sources.loop_lag()),
         "ingest": dict(sources.ingest()),
         "jt808": None if sources.jt808 is None else dict(sources.jt808()),

@@ -17,7 +17,8 @@ from types import MappingProxyType
 
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.latency import LatencyHistogram
-from transit.prediction.predictor import Predictor
+from transit.prediction.accuracy import MethodAccuracy
+from transit.prediction.ensemble import Predicts, SelfCheckingPredictor
 from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board_batch, withdraw_stale
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.state import VehicleState
@@ -36,6 +37,9 @@ class LiveSnapshot:
     vehicles: Mapping[str, VehicleState] = field(default_factory=lambda: MappingProxyType({}))
     outcomes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     predictions: PredictionBoard = EMPTY_BOARD
+    # How each prediction method has done lately (when the predictor checks
+    # itself), refreshed every SWEEP_EVERY_S.
+    accuracy: tuple[MethodAccuracy, ...] = ()
 
     def list_live(self, now: float, max_age_s: float) -> list[VehicleState]:
         """Vehicles heard from within ``max_age_s`` of ``now``; older ones are
@@ -48,11 +52,12 @@ class LiveSnapshot:
 
 class LiveTracking:
     def __init__(self, tracker: Tracker, clock: Callable[[], float],
-                 on_events: EventSink | None = None, predictor: Predictor | None = None) -> None:
+                 on_events: EventSink | None = None, predictor: Predicts | None = None) -> None:
         self._tracker = tracker
         self._predictor = predictor
         self._board = EMPTY_BOARD
         self._next_sweep = -float("inf")
+        self._accuracy: tuple[MethodAccuracy, ...] = ()
         self._clock = clock
         self._on_events = on_events
         self._queue: asyncio.Queue[Sequence[VehicleReport]] = asyncio.Queue()
@@ -81,6 +86,8 @@ class LiveTracking:
             if now >= self._next_sweep:
                 board = withdraw_stale(board, now, LIVE_MAX_AGE_S)
                 self._next_sweep = now + SWEEP_EVERY_S
+                if isinstance(self._predictor, SelfCheckingPredictor):
+                    self._accuracy = tuple(self._predictor.accuracy.list_all())
             self._board = board
         for report in reports:
             self.latency.add(max(0.0, now - report.received_at))
@@ -89,6 +96,7 @@ class LiveTracking:
             vehicles=MappingProxyType(dict(self._vehicles)),
             outcomes=MappingProxyType({o.value: n for o, n in self._tracker.counts.items()}),
             predictions=self._board,
+            accuracy=self._accuracy,
         )
         if events and self._on_events is not None:
             self._on_events(events)

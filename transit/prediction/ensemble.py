@@ -1,0 +1,215 @@
+"""A predictor that checks itself: what it publishes is never much worse than
+its own baselines, and it says where it is weak.
+
+Each vehicle's predictions come from the model and from delay carried forward
+(the usual AVL system). A sample of what every method said (at most one per
+vehicle a minute) waits for the bus; when it reaches the stop, each method's
+error goes into ``Accuracy`` per route, direction and horizon bucket. The
+published time is the two methods blended with weights 1 / MAE² of their recent
+errors there (the model alone until both have been judged often enough), with
+its uncertainty widened to what the published times recently missed by. On a
+street where the model is good it keeps most of the weight; on one where it
+is not, delay carried forward takes over, and the numbers say so.
+
+No bias correction: shifting by a route's recent mean (or median) error made
+WMATA's MAE worse (46 -> 55 s, and 49 s, at 0-3 min with assignments): a
+route's stops are late and early in different places, and one shift per route
+and horizon fits none of them.
+
+Pure: time comes with the vehicle states and the stop events. Live state and
+replay both run it (DESIGN.md rule 2).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from transit.model.network import Network
+from transit.model.service_days import active_service_ids
+from transit.prediction.accuracy import Accuracy, AccuracyKey, bucket_of
+from transit.prediction.baselines import delay_carried_forward, schedule_only
+from transit.prediction.types import StopPrediction, TripPrediction
+from transit.records import StopEvent
+from transit.tracking.state import VehicleState
+
+MODEL, DCF, SCHEDULE = "model", "delay carried forward", "schedule"
+PUBLISHED = "published"
+SCORED_METHODS = (MODEL, DCF, SCHEDULE, PUBLISHED)
+SWEEP_EVERY_S = 300.0
+# A uniform error of MAE m has a standard deviation of about 1.25 m.
+MAE_TO_SIGMA = 1.25
+
+
+class Predicts(Protocol):
+    """What the live state needs of a predictor."""
+
+    def observe(self, events: Sequence[StopEvent]) -> None: ...
+
+    def predict(self, state: VehicleState) -> list[TripPrediction]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EnsembleParams:
+    sample_every_s: float = 60.0  # per vehicle, of fix time
+    min_scored: int = 20  # judgements of a method before its weight counts
+    horizon_s: float = 1800.0  # the scoring buckets' reach
+    forget_after_s: float = 3600.0  # a sample whose stop was never reached is dropped
+
+
+_StopKey = tuple[date, str, int]  # service date, trip, stop sequence
+
+
+class SelfCheckingPredictor:
+    def __init__(self, network: Network, model: Predicts, accuracy: Accuracy | None = None,
+                 params: EnsembleParams = EnsembleParams()) -> None:
+        self._network = network
+        self._model = model
+        self.accuracy = accuracy if accuracy is not None else Accuracy()
+        self._params = params
+        # Per stop, one row per sample: (made at, then a time per SCORED_METHODS, NaN if none).
+        self._pending: dict[_StopKey, list[tuple[float, ...]]] = {}
+        self._last_sample: dict[str, float] = {}
+        self._services: dict[date, frozenset[str]] = {}
+        self._next_sweep = -math.inf
+        self.dropped_unreached = 0  # samples whose stop no event ever reached
+
+    # -- judging -------------------------------------------------------------
+
+    def observe(self, events: Sequence[StopEvent]) -> None:
+        self._model.observe(events)
+        for event in events:
+            at = event.departure if event.departure is not None else event.arrival
+            if at is not None:
+                self._sweep(at)
+            samples = self._pending.pop((event.service_date, event.trip_id, event.stop_sequence), None)
+            trip = self._network.trips.get(event.trip_id)
+            if samples is None or trip is None:
+                continue
+            first = self._network.patterns[trip.pattern_id].sequence_at(0)
+            actual = event.departure if event.stop_sequence == first else event.arrival
+            actual = actual if actual is not None else event.departure
+            if actual is None:
+                continue
+            for made_at, *predicted in samples:
+                bucket = bucket_of(actual - made_at)
+                if bucket is None:
+                    continue
+                for method, time in zip(SCORED_METHODS, predicted, strict=True):
+                    if not math.isnan(time):
+                        key = AccuracyKey(trip.route_id, trip.direction_id, bucket, method)
+                        self.accuracy.add(key, actual - time)
+
+    def _sweep(self, now: float) -> None:
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_S
+        cutoff = now - self._params.forget_after_s
+        stale = [key for key, samples in self._pending.items() if samples[-1][0] < cutoff]
+        for key in stale:
+            self.dropped_unreached += len(self._pending.pop(key))
+        for vehicle_id in [v for v, at in self._last_sample.items() if at < cutoff]:
+            del self._last_sample[vehicle_id]
+
+    def pending(self) -> int:
+        """Samples waiting for their bus (metrics, tests)."""
+        return sum(len(s) for s in self._pending.values())
+
+    # -- publishing ----------------------------------------------------------
+
+    def predict(self, state: VehicleState) -> list[TripPrediction]:
+        model = self._model.predict(state)
+        if not model or state.trip is None:
+            return model
+        services = self._services_on(state.trip.service_date)
+        carried = delay_carried_forward(self._network, state, services)
+        carried_at = {(p.trip.trip_id, s.stop_sequence): _time_of(s) for p in carried for s in p.stops}
+        published = [self._blend(p, carried_at) for p in model]
+        now = state.timestamp
+        if now - self._last_sample.get(state.vehicle_id, -math.inf) >= self._params.sample_every_s:
+            self._last_sample[state.vehicle_id] = now
+            self._sample(now, {
+                MODEL: _times(model), DCF: _times(carried),
+                SCHEDULE: _times(schedule_only(self._network, state, services)),
+                PUBLISHED: _times(published),
+            })
+        return published
+
+    def _services_on(self, day: date) -> frozenset[str]:
+        services = self._services.get(day)
+        if services is None:
+            services = self._services[day] = active_service_ids(self._network, day)
+        return services
+
+    def _sample(self, now: float, said: dict[str, dict[_StopKey, float | None]]) -> None:
+        """One row per stop the model predicts within the horizon: what each method said."""
+        for key, own in said[MODEL].items():
+            if own is None or own - now > self._params.horizon_s:
+                continue
+            row = (now, *(_or_nan(said[m].get(key)) for m in SCORED_METHODS))
+            self._pending.setdefault(key, []).append(row)
+
+    def _blend(self, prediction: TripPrediction,
+               carried_at: dict[tuple[str, int], float | None]) -> TripPrediction:
+        """The published prediction: per stop the methods weighted by their
+        recent errors there, never before the stop before it is left."""
+        ref, now = prediction.trip, prediction.made_at
+        stops: list[StopPrediction] = []
+        floor = -math.inf  # no stop is reached before the one before it is left
+        for stop in prediction.stops:
+            own = _time_of(stop)
+            bucket = None if own is None else bucket_of(own - now)
+            if own is None or bucket is None:
+                stops.append(stop)
+                continue
+            key = AccuracyKey(ref.route_id, ref.direction_id, bucket, MODEL)
+            blend = self._weighted(key, own, carried_at.get((ref.trip_id, stop.stop_sequence)))
+            published = max(floor, blend)
+            sigma = self._widened(key, stop.uncertainty_s)
+            shift = published - own
+            stop = StopPrediction(
+                stop.stop_sequence, stop.stop_id,
+                None if stop.arrival is None else stop.arrival + shift,
+                None if stop.departure is None else stop.departure + shift, sigma)
+            floor = stop.departure if stop.departure is not None else published
+            stops.append(stop)
+        return TripPrediction(ref, prediction.vehicle_id, now, prediction.delay_s, tuple(stops))
+
+    def _weighted(self, key: AccuracyKey, own: float, carried: float | None) -> float:
+        if carried is None:
+            return own
+        n_model, mae_model, _ = self.accuracy.find(key)
+        n_carried, mae_carried, _ = self.accuracy.find(_with_method(key, DCF))
+        if min(n_model, n_carried) < self._params.min_scored:
+            return own
+        w_model, w_carried = 1.0 / (1.0 + mae_model ** 2), 1.0 / (1.0 + mae_carried ** 2)
+        return (w_model * own + w_carried * carried) / (w_model + w_carried)
+
+    def _widened(self, key: AccuracyKey, sigma: float) -> float:
+        n, mae, _ = self.accuracy.find(_with_method(key, PUBLISHED))
+        return sigma if n < self._params.min_scored else max(sigma, MAE_TO_SIGMA * mae)
+
+
+def _with_method(key: AccuracyKey, method: str) -> AccuracyKey:
+    return AccuracyKey(key.route_id, key.direction_id, key.bucket, method)
+
+
+def _keys(prediction: TripPrediction) -> list[_StopKey]:
+    ref = prediction.trip
+    return [(ref.service_date, ref.trip_id, s.stop_sequence) for s in prediction.stops]
+
+
+def _times(predictions: Sequence[TripPrediction]) -> dict[_StopKey, float | None]:
+    return {k: _time_of(s) for p in predictions for k, s in zip(_keys(p), p.stops, strict=True)}
+
+
+def _or_nan(time: float | None) -> float:
+    return math.nan if time is None else time
+
+
+def _time_of(stop: StopPrediction) -> float | None:
+    """What a prediction is judged on: the arrival, or the departure at a first stop."""
+    return stop.arrival if stop.arrival is not None else stop.departure
