@@ -147,3 +147,38 @@ def test_trips_whose_end_was_never_seen_are_forgotten(network: Network) -> None:
     later = ORIGIN + 28320  # the same block's trip leaving nearly two hours on
     predictor.observe([StopEvent(WEEKDAY, "L1-28320-0", 1, "L1-0-S01", "TC0002", None, later)])
     assert predictor.tracked_trips() == 1  # the new trip only: the vanished one is forgotten
+
+
+class CountingPredictor:
+    """Counts whose predictions were asked for, and predicts nothing."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float]] = []
+
+    def observe(self, events: object) -> None:
+        pass
+
+    def predict(self, state: VehicleState) -> list:  # type: ignore[type-arg]
+        self.asked.append((state.vehicle_id, state.timestamp))
+        return []
+
+
+def test_a_flood_of_reports_predicts_each_bus_at_most_once_a_second(network: Network) -> None:
+    predictor = CountingPredictor()
+    start = ORIGIN + 6 * 3600
+    clock = Clock(start)
+    live = LiveTracking(Tracker(network), clock, predictor=predictor)
+    # Ten fixes of a bus standing at the first stop arrive within half a second.
+    for k in range(10):
+        clock.now = start + 0.05 * k
+        live.apply([report(network, start - 60 + k, 1.0 * k, 0.0)])
+    assert predictor.asked == [("TC0001", start - 60)]
+    # A second later the newest state is predicted, even with no new report of that bus.
+    clock.now = start + 1.0
+    live.apply([])
+    assert predictor.asked[-1] == ("TC0001", start - 51)
+    # Leaving the stop (a stop event) is predicted at once, within the second.
+    clock.now = start + 1.1
+    events = live.apply([report(network, start - 40, 150.0, 400 / 60)])
+    assert events and predictor.asked[-1] == ("TC0001", start - 40)
+    assert len(predictor.asked) == 3

@@ -29,6 +29,12 @@ EventSink = Callable[[Sequence[StopEvent]], None]
 # Sweeping the whole board for stale predictions each batch would cost more
 # than the batch; readers filter by age anyway (the TripUpdates feed does).
 SWEEP_EVERY_S = 5.0
+# A vehicle is predicted again at most this often (of the service clock), or at
+# once when it passes a stop. Real terminals report every 5-30 s; under a flood
+# (a backlog sent at once, a terminal reporting many times a second) each bus
+# would otherwise be predicted for every report, and prediction is the costliest
+# step of the write path.
+PREDICT_EVERY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class LiveTracking:
         self._board = EMPTY_BOARD
         self._next_sweep = -float("inf")
         self._accuracy: tuple[MethodAccuracy, ...] = ()
+        self._unpredicted: dict[str, VehicleState] = {}  # moved since last predicted
+        self._predicted_at: dict[str, float] = {}
         self._clock = clock
         self._on_events = on_events
         self._queue: asyncio.Queue[Sequence[VehicleReport]] = asyncio.Queue()
@@ -71,24 +79,19 @@ class LiveTracking:
     def apply(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
         """Apply reports in order; publish one snapshot for all of them."""
         events: list[StopEvent] = []
-        moved: dict[str, VehicleState] = {}
         for report in reports:
             observation = self._tracker.observe(report)
             if observation.state is not None:
-                self._vehicles[report.vehicle_id] = moved[report.vehicle_id] = observation.state
+                self._vehicles[report.vehicle_id] = observation.state
+                if self._predictor is not None:
+                    self._unpredicted[report.vehicle_id] = observation.state
             events.extend(observation.events)
             if self._predictor is not None and observation.events:
                 self._predictor.observe(observation.events)
+                self._predicted_at.pop(report.vehicle_id, None)  # it passed a stop: now
         now = self._clock()
         if self._predictor is not None:
-            predict = self._predictor.predict
-            board = update_board_batch(self._board, {v: predict(s) for v, s in moved.items()}, now)
-            if now >= self._next_sweep:
-                board = withdraw_stale(board, now, LIVE_MAX_AGE_S)
-                self._next_sweep = now + SWEEP_EVERY_S
-                if isinstance(self._predictor, SelfCheckingPredictor):
-                    self._accuracy = tuple(self._predictor.accuracy.list_all())
-            self._board = board
+            self._board = self._predict(now)
         for report in reports:
             self.latency.add(max(0.0, now - report.received_at))
         self.snapshot = LiveSnapshot(
@@ -101,6 +104,25 @@ class LiveTracking:
         if events and self._on_events is not None:
             self._on_events(events)
         return events
+
+    def _predict(self, now: float) -> PredictionBoard:
+        """The board with every moved vehicle that is due predicted again."""
+        assert self._predictor is not None
+        due = [v for v in self._unpredicted
+               if now - self._predicted_at.get(v, -float("inf")) >= PREDICT_EVERY_S]
+        predictions = {}
+        for vehicle_id in due:
+            predictions[vehicle_id] = self._predictor.predict(self._unpredicted.pop(vehicle_id))
+            self._predicted_at[vehicle_id] = now
+        board = update_board_batch(self._board, predictions, now)
+        if now >= self._next_sweep:
+            board = withdraw_stale(board, now, LIVE_MAX_AGE_S)
+            self._next_sweep = now + SWEEP_EVERY_S
+            for vehicle_id in [v for v, at in self._predicted_at.items() if at < now - LIVE_MAX_AGE_S]:
+                del self._predicted_at[vehicle_id]
+            if isinstance(self._predictor, SelfCheckingPredictor):
+                self._accuracy = tuple(self._predictor.accuracy.list_all())
+        return board
 
     async def run(self) -> None:
         """Apply queued reports until cancelled; what queued up meanwhile is
