@@ -152,16 +152,13 @@ def replay_days(
 
     tracker = Tracker(network, params, assignments=assignments)
     live = LiveTracking(tracker, clock, on_events=sink)
-    total = sum(len(d.reports) for d in days)
+    counter = _ProgressCounter(progress, sum(len(d.reports) for d in days))
     snapshots = _Snapshots(snapshot_every_s, on_snapshot)
-    done = 0
-    next_progress = 0
     results: list[DayResult] = []
     for index, day in enumerate(days):
         if observer is not None:
             observer.start_day(index, day)
-        started = timer()
-        first = len(emitted)
+        started, first = timer(), len(emitted)
         agreement = _AgreementCount() if day.feed_trip_ids is not None else None
         for batch, trips in _batches(day):
             clock.now = batch[-1].received_at
@@ -171,25 +168,40 @@ def replay_days(
             if agreement is not None:
                 agreement.add(live.snapshot, batch, trips)
             snapshots.maybe_take(live.snapshot)
-            done += len(batch)
-            if progress is not None and done >= next_progress:
-                progress(done, total)
-                next_progress = done + PROGRESS_EVERY
-        seconds = timer() - started
+            counter.add(len(batch))
         day_events = emitted[first:]
         results.append(DayResult(
-            label=day.label, reports=len(day.reports), seconds=seconds,
+            label=day.label, reports=len(day.reports), seconds=timer() - started,
             raw_events=len(day_events), events=latest_events(day_events),
             trip_agreement=agreement.result() if agreement is not None else None,
         ))
         if observer is not None:
             observer.end_day(index, results[-1])
-    if progress is not None:
-        progress(done, total)
+    counter.finish()
     return ReplayResult(
         days=tuple(results), events=latest_events(emitted), raw_events=len(emitted),
         outcomes=MappingProxyType({o.value: n for o, n in tracker.counts.most_common()}),
     )
+
+
+class _ProgressCounter:
+    """Calls ``progress`` (reports applied, total) every PROGRESS_EVERY reports and at the end."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._done = 0
+        self._next = 0
+
+    def add(self, count: int) -> None:
+        self._done += count
+        if self._progress is not None and self._done >= self._next:
+            self._progress(self._done, self._total)
+            self._next = self._done + PROGRESS_EVERY
+
+    def finish(self) -> None:
+        if self._progress is not None:
+            self._progress(self._done, self._total)
 
 
 def latest_events(events: Iterable[StopEvent]) -> tuple[StopEvent, ...]:

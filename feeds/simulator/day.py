@@ -17,7 +17,7 @@ from feeds.simulator.demand import StopDemand, build_demand
 from feeds.simulator.gps import GpsCounts, ShapeArrays, vehicle_reports, vehicle_track
 from feeds.simulator.params import SimulationParams
 from feeds.simulator.running import (
-    Progress, StopPassage, block_key, list_passages, run_day,
+    Progress, StopPassage, VehicleDay, block_key, list_passages, run_day,
 )
 from feeds.simulator.taps import Journey, RawTap, make_taps
 from transit.model.network import Network
@@ -102,15 +102,7 @@ def simulate_day(
                    running_rng, progress)
 
     shapes = ShapeArrays(network)
-    reports: list[VehicleReport] = []
-    counts = GpsCounts()
-    for vehicle in days:
-        track = vehicle_track(vehicle, network, shapes, params.deadhead_speed_mps)
-        vehicle_reps, vehicle_counts = vehicle_reports(vehicle.vehicle_id, track, params,
-                                                       gps_rng)
-        reports.extend(vehicle_reps)
-        counts += vehicle_counts
-    reports.sort(key=lambda r: (r.received_at, r.vehicle_id, r.timestamp))
+    reports, counts = _fleet_reports(days, network, shapes, params, gps_rng)
 
     taps, journeys = make_taps(network, service_date, days, shapes, params, taps_rng)
     taps.sort(key=lambda t: (t.received_at, t.tap_id))
@@ -121,16 +113,9 @@ def simulate_day(
     ]
     plates = {v.vehicle_id: v.plate for v in fleet}
     stats = SimulationStats(
-        vehicles=len(days),
-        trips=len(trips),
-        reports=counts.reports,
-        noisy=counts.noisy,
-        jumps=counts.jumps,
-        dropouts=counts.dropouts,
-        dropped=counts.dropped,
-        duplicates=counts.duplicates,
-        late=counts.late,
-        passengers=len(journeys),
+        vehicles=len(days), trips=len(trips), reports=counts.reports, noisy=counts.noisy,
+        jumps=counts.jumps, dropouts=counts.dropouts, dropped=counts.dropped,
+        duplicates=counts.duplicates, late=counts.late, passengers=len(journeys),
         left_behind=left_behind,
     )
     return SimulatedDay(
@@ -143,3 +128,18 @@ def simulate_day(
         plates={d.vehicle_id: plates[d.vehicle_id] for d in days},
         stats=stats,
     )
+
+
+def _fleet_reports(days: Sequence[VehicleDay], network: Network, shapes: ShapeArrays,
+                   params: SimulationParams, rng: np.random.Generator,
+                   ) -> tuple[list[VehicleReport], GpsCounts]:
+    """Every vehicle's GPS reports, in the order the service receives them."""
+    reports: list[VehicleReport] = []
+    counts = GpsCounts()
+    for vehicle in days:
+        track = vehicle_track(vehicle, network, shapes, params.deadhead_speed_mps)
+        vehicle_reps, vehicle_counts = vehicle_reports(vehicle.vehicle_id, track, params, rng)
+        reports.extend(vehicle_reps)
+        counts += vehicle_counts
+    reports.sort(key=lambda r: (r.received_at, r.vehicle_id, r.timestamp))
+    return reports, counts

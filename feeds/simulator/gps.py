@@ -164,28 +164,8 @@ def vehicle_reports(
     seg_speed, seg_bearing = _segment_motion(track)
     speed, bearing = seg_speed[segment], seg_bearing[segment]
 
-    noisy = rng.random(count) < params.noise_probability
-    sigma = np.where(noisy, params.noise_sigma_m, params.gps_sigma_m)
-    north = rng.normal(0.0, 1.0, count) * sigma
-    east = rng.normal(0.0, 1.0, count) * sigma
-    jumps = rng.random(count) < params.jump_probability
-    reach = rng.uniform(*params.jump_distance_m, size=count)
-    angle = rng.uniform(0.0, 2 * math.pi, size=count)
-    north = np.where(jumps, reach * np.cos(angle), north)
-    east = np.where(jumps, reach * np.sin(angle), east)
-    lat = lat + north / M_PER_DEG
-    lon = lon + east / (M_PER_DEG * np.cos(np.radians(lat)))
-
-    received = fixes + rng.uniform(*params.network_delay_s, size=count)
-    backlogs = _windows(rng, start, track.times[-1], params.backlogs_per_hour,
-                        params.backlog_length_s)
-    late = np.zeros(count, dtype=bool)
-    for w_start, w_end in backlogs:
-        # Reports of a blind zone are uploaded in a burst when coverage returns.
-        inside = (fixes >= w_start) & (fixes < w_end)
-        late |= inside
-        received[inside] = w_end + np.arange(inside.sum()) * 0.05 + float(
-            rng.uniform(*params.network_delay_s))
+    lat, lon, noisy, jumps = _with_gps_error(lat, lon, params, rng)
+    received, late = _receipt_times(fixes, start, track.times[-1], params, rng)
     duplicate = rng.random(count) < params.duplicate_probability
 
     rows = list(zip(fixes.tolist(), np.round(lat, 6).tolist(), np.round(lon, 6).tolist(),
@@ -200,12 +180,43 @@ def vehicle_reports(
             reports.append(VehicleReport(vehicle_id, fix, la, lo_, sp, be, "sim",
                                          round(rec + extra.pop(), 3)))
     counts = GpsCounts(
-        reports=len(reports),
-        noisy=int((noisy & ~jumps).sum()),
-        jumps=int(jumps.sum()),
-        dropouts=len(dropouts),
-        dropped=int(dropped.sum()),
-        duplicates=int(duplicate.sum()),
+        reports=len(reports), noisy=int((noisy & ~jumps).sum()), jumps=int(jumps.sum()),
+        dropouts=len(dropouts), dropped=int(dropped.sum()), duplicates=int(duplicate.sum()),
         late=int(late.sum()),
     )
     return reports, counts
+
+
+def _with_gps_error(lat: np.ndarray, lon: np.ndarray, params: SimulationParams,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions as a receiver reports them: noise (now and then much more),
+    and now and then a jump far away. Also which fixes were noisy and which jumped."""
+    count = len(lat)
+    noisy = rng.random(count) < params.noise_probability
+    sigma = np.where(noisy, params.noise_sigma_m, params.gps_sigma_m)
+    north = rng.normal(0.0, 1.0, count) * sigma
+    east = rng.normal(0.0, 1.0, count) * sigma
+    jumps = rng.random(count) < params.jump_probability
+    reach = rng.uniform(*params.jump_distance_m, size=count)
+    angle = rng.uniform(0.0, 2 * math.pi, size=count)
+    north = np.where(jumps, reach * np.cos(angle), north)
+    east = np.where(jumps, reach * np.sin(angle), east)
+    lat = lat + north / M_PER_DEG
+    lon = lon + east / (M_PER_DEG * np.cos(np.radians(lat)))
+    return lat, lon, noisy, jumps
+
+
+def _receipt_times(fixes: np.ndarray, start: float, end: float, params: SimulationParams,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """When each fix reaches the service, and which came late (in a backlog)."""
+    count = len(fixes)
+    received = fixes + rng.uniform(*params.network_delay_s, size=count)
+    backlogs = _windows(rng, start, end, params.backlogs_per_hour, params.backlog_length_s)
+    late = np.zeros(count, dtype=bool)
+    for w_start, w_end in backlogs:
+        # Reports of a blind zone are uploaded in a burst when coverage returns.
+        inside = (fixes >= w_start) & (fixes < w_end)
+        late |= inside
+        received[inside] = w_end + np.arange(inside.sum()) * 0.05 + float(
+            rng.uniform(*params.network_delay_s))
+    return received, late

@@ -26,6 +26,9 @@ from transit.model.service_days import to_unix
 Progress = Callable[[int, int], None]
 
 
+NO_RIDERS = np.zeros(0, np.int64)
+
+
 def block_key(trip: Trip) -> str:
     """The block a trip belongs to; a trip without block_id is a block of its own."""
     return trip.block_id if trip.block_id else f"unblocked:{trip.trip_id}"
@@ -170,14 +173,11 @@ def _run_trip(
     """One trip, stop by stop; updates the pattern's ``last_departure`` and
     ``left_behind`` in place."""
     count = len(pattern.stop_ids)
-    dists = pattern.stop_dists
     speed = free_speed(trip, pattern, params)
     trip_factor = float(rng.lognormal(0.0, params.trip_factor_sigma))
     segment_noise = rng.lognormal(0.0, params.segment_sigma, size=count)
     arrivals, departures = np.zeros(count), np.zeros(count)
-    boardings = np.zeros(count, dtype=np.int64)
-    alightings = np.zeros(count, dtype=np.int64)
-    loads = np.zeros(count, dtype=np.int64)
+    boardings, alightings, loads = (np.zeros(count, dtype=np.int64) for _ in range(3))
     destined = np.zeros(count, dtype=np.int64)  # riders on board by alighting stop
     rider_from: list[np.ndarray] = []
     rider_to: list[np.ndarray] = []
@@ -186,58 +186,72 @@ def _run_trip(
         if i == 0:
             arrival = max(scheduled, ready)
         else:
-            hour = (departures[i - 1] - origin) / 3600.0
-            running = (dists[i] - dists[i - 1]) / speed
-            late = departures[i - 1] - (origin + trip.departures[i - 1])
-            hurry = 1.0 - min(params.catch_up_max, max(late, 0.0) / params.catch_up_scale_s)
-            running *= congestion_factor(hour, params) * trip_factor * segment_noise[i] * hurry
-            running *= incident_factor(pattern.stop_ids[i], hour, params)
             # Buses may overtake between stops; the riders a bus then finds are
             # clamped below (see the module docstring).
-            arrival = departures[i - 1] + running
+            arrival = departures[i - 1] + _running_s(
+                trip, pattern, i, departures[i - 1], origin, speed,
+                (trip_factor, segment_noise[i]), params)
         alight = int(destined[i])
         load -= alight
-        board = 0
-        if i < count - 1:
-            # Riders came since the previous bus of this pattern left (none if it
-            # left after we arrived: we overtook it), within their patience.
-            since = max(last_departure[i], arrival - params.max_wait_s)
-            expected = demand.expected_arrivals(
-                trip.pattern_id, i, since - origin, arrival - origin
-            )
-            waiting = int(left_behind[i]) + int(rng.poisson(expected))
-            board = min(waiting, params.capacity - load)
-            left_behind[i] = waiting - board
-            if board:
-                to = demand.draw_destinations(trip.pattern_id, i, board, rng)
-                destined += np.bincount(to, minlength=count)
-                rider_from.append(np.full(board, i))
-                rider_to.append(to)
-        dwell = 0.0
-        if board or alight:
-            dwell = float(rng.uniform(*params.dwell_base_s))
-            dwell += board * params.dwell_per_boarding_s + alight * params.dwell_per_alighting_s
-        if i == 0:
-            departure = max(scheduled, ready + dwell)
-            arrival = departure - dwell
-        else:
-            departure = arrival + dwell
+        to = NO_RIDERS if i == count - 1 else _board(
+            trip.pattern_id, i, arrival, origin, load, demand, params, rng, last_departure,
+            left_behind)
+        board = len(to)
+        if board:
+            destined += np.bincount(to, minlength=count)
+            rider_from.append(np.full(board, i))
+            rider_to.append(to)
+        dwell = _dwell_s(board, alight, params, rng)
+        departure = max(scheduled, ready + dwell) if i == 0 else arrival + dwell
+        arrival = departure - dwell if i == 0 else arrival
         load += board
         arrivals[i], departures[i] = arrival, departure
         boardings[i], alightings[i], loads[i] = board, alight, load
         last_departure[i] = max(last_departure[i], departure)
     return TripRun(
-        trip=trip,
-        vehicle_id=vehicle_id,
-        block_id=block,
-        arrivals=arrivals,
-        departures=departures,
-        boardings=boardings,
-        alightings=alightings,
-        loads=loads,
+        trip=trip, vehicle_id=vehicle_id, block_id=block, arrivals=arrivals,
+        departures=departures, boardings=boardings, alightings=alightings, loads=loads,
         rider_from=np.concatenate(rider_from) if rider_from else np.zeros(0, np.int64),
         rider_to=np.concatenate(rider_to) if rider_to else np.zeros(0, np.int64),
     )
+
+
+def _board(pattern_id: str, i: int, arrival: float, origin: float, load: int,
+           demand: DemandModel, params: SimulationParams, rng: np.random.Generator,
+           last_departure: np.ndarray, left_behind: np.ndarray) -> np.ndarray:
+    """The destinations of the riders who board at stop ``i`` (as many as fit);
+    the rest stay in ``left_behind``."""
+    # Riders came since the previous bus of this pattern left (none if it
+    # left after we arrived: we overtook it), within their patience.
+    since = max(last_departure[i], arrival - params.max_wait_s)
+    expected = demand.expected_arrivals(pattern_id, i, since - origin, arrival - origin)
+    waiting = int(left_behind[i]) + int(rng.poisson(expected))
+    board = min(waiting, params.capacity - load)
+    left_behind[i] = waiting - board
+    if not board:
+        return NO_RIDERS
+    return demand.draw_destinations(pattern_id, i, board, rng)
+
+
+def _running_s(trip: Trip, pattern: Pattern, i: int, left: float, origin: float, speed: float,
+               draws: tuple[float, float], params: SimulationParams) -> float:
+    """Running time from stop ``i - 1`` (left at ``left``) to stop ``i``: free
+    speed slowed by the hour's congestion, incidents and this trip's and
+    segment's draws, less a late bus's hurry."""
+    trip_factor, segment_noise = draws
+    hour = (left - origin) / 3600.0
+    late = left - (origin + trip.departures[i - 1])
+    hurry = 1.0 - min(params.catch_up_max, max(late, 0.0) / params.catch_up_scale_s)
+    running = (pattern.stop_dists[i] - pattern.stop_dists[i - 1]) / speed
+    running *= congestion_factor(hour, params) * trip_factor * segment_noise * hurry
+    return running * incident_factor(pattern.stop_ids[i], hour, params)
+
+
+def _dwell_s(board: int, alight: int, params: SimulationParams, rng: np.random.Generator) -> float:
+    if not (board or alight):
+        return 0.0
+    dwell = float(rng.uniform(*params.dwell_base_s))
+    return dwell + board * params.dwell_per_boarding_s + alight * params.dwell_per_alighting_s
 
 
 def list_passages(run: TripRun, pattern: Pattern) -> list[StopPassage]:
