@@ -34,6 +34,7 @@ from transit.config import Config
 from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.ingest import Ingest
+from transit.live.restore import restore_today
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 from transit.records import StopEvent
@@ -187,6 +188,7 @@ async def _open_ingest(
     history = await load_history(pool, network, today)
     predictor = SelfCheckingPredictor(network, Predictor(network, history))
     live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor)
+    await restore_today(pool, live, network.timezone, clock)
     settle_heap()
     writers = [await stack.enter_async_context(BatchWriter(
         partial(flush, pool), name=name, is_row_fault=is_row_fault))

@@ -78,17 +78,7 @@ class LiveTracking:
 
     def apply(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
         """Apply reports in order; publish one snapshot for all of them."""
-        events: list[StopEvent] = []
-        for report in reports:
-            observation = self._tracker.observe(report)
-            if observation.state is not None:
-                self._vehicles[report.vehicle_id] = observation.state
-                if self._predictor is not None:
-                    self._unpredicted[report.vehicle_id] = observation.state
-            events.extend(observation.events)
-            if self._predictor is not None and observation.events:
-                self._predictor.observe(observation.events)
-                self._predicted_at.pop(report.vehicle_id, None)  # it passed a stop: now
+        events = self._observe(reports)
         now = self._clock()
         if self._predictor is not None:
             self._board = self._predict(now)
@@ -123,6 +113,30 @@ class LiveTracking:
             if isinstance(self._predictor, SelfCheckingPredictor):
                 self._accuracy = tuple(self._predictor.accuracy.list_all())
         return board
+
+    def restore(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
+        """Apply reports received before a restart, in their order: the tracker
+        and the predictor's learning as they were, but no prediction, snapshot
+        or latency for them (``apply([])`` afterwards publishes the result)."""
+        events = self._observe(reports)
+        if events and self._on_events is not None:
+            self._on_events(events)
+        return events
+
+    def _observe(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
+        """Move the tracker and the predictor's learning on by ``reports``."""
+        events: list[StopEvent] = []
+        for report in reports:
+            observation = self._tracker.observe(report)
+            if observation.state is not None:
+                self._vehicles[report.vehicle_id] = observation.state
+                if self._predictor is not None:
+                    self._unpredicted[report.vehicle_id] = observation.state
+            events.extend(observation.events)
+            if self._predictor is not None and observation.events:
+                self._predictor.observe(observation.events)
+                self._predicted_at.pop(report.vehicle_id, None)  # it passed a stop: now
+        return events
 
     async def run(self) -> None:
         """Apply queued reports until cancelled; what queued up meanwhile is

@@ -5,8 +5,9 @@ Each vehicle's predictions come from the model and from delay carried forward
 (the usual AVL system). A sample of what every method said (at most one per
 vehicle a minute) waits for the bus; when it reaches the stop, each method's
 error goes into ``Accuracy`` per route, direction and horizon bucket. The
-published time is the two methods blended with weights 1 / MAE² of their recent
-errors there (the model alone until both have been judged often enough), with
+published time is the two methods blended with weights that fall off
+exponentially with how far each one's recent MAE there is behind the better
+one's (the model alone until both have been judged often enough), with
 its uncertainty widened to what the published times recently missed by. On a
 street where the model is good it keeps most of the weight; on one where it
 is not, delay carried forward takes over, and the numbers say so.
@@ -56,6 +57,7 @@ class Predicts(Protocol):
 class EnsembleParams:
     sample_every_s: float = 60.0  # per vehicle, of fix time
     min_scored: int = 20  # judgements of a method before its weight counts
+    blend_scale: float = 0.1  # of the best method's MAE: how fast weight falls behind it
     horizon_s: float = 1800.0  # the scoring buckets' reach
     forget_after_s: float = 3600.0  # a sample whose stop was never reached is dropped
 
@@ -185,7 +187,16 @@ class SelfCheckingPredictor:
         n_carried, mae_carried, _ = self.accuracy.find(_with_method(key, DCF))
         if min(n_model, n_carried) < self._params.min_scored:
             return own
-        w_model, w_carried = 1.0 / (1.0 + mae_model ** 2), 1.0 / (1.0 + mae_carried ** 2)
+        # Errors of the two are strongly correlated (both start from the same
+        # position and delay), so inverse-variance weights would pull a much
+        # better model toward the baseline. Weights fall off exponentially with
+        # how far a method is behind the best, on a scale of a tenth of the
+        # best's error: nearly a switch when one is clearly better, an even
+        # blend when they are level.
+        best = min(mae_model, mae_carried)
+        scale = self._params.blend_scale * best + 1.0
+        w_model = math.exp(-(mae_model - best) / scale)
+        w_carried = math.exp(-(mae_carried - best) / scale)
         return (w_model * own + w_carried * carried) / (w_model + w_carried)
 
     def _widened(self, key: AccuracyKey, sigma: float) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 
@@ -34,6 +34,25 @@ async def insert_reports(pool: asyncpg.Pool, reports: Sequence[VehicleReport]) -
         await conn.copy_records_to_table("vehicle_reports", records=rows, columns=_COLUMNS)
 
 
+async def stream_reports_received(
+    pool: asyncpg.Pool, since: float, until: float, chunk: int = 20_000
+) -> AsyncIterator[list[VehicleReport]]:
+    """Every vehicle's reports received in [since, until), in order of receipt
+    (the order ingest applied them), ``chunk`` at a time from a cursor."""
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        cursor = await conn.cursor(
+            f"""
+            SELECT {", ".join(_COLUMNS)} FROM vehicle_reports
+            WHERE received_at >= $1 AND received_at < $2
+            ORDER BY received_at, vehicle_id, ts
+            """,
+            to_datetime(since),
+            to_datetime(until),
+        )
+        while rows := await cursor.fetch(chunk):
+            yield [_report(row) for row in rows]
+
+
 async def list_reports(
     pool: asyncpg.Pool, vehicle_id: str, since: float, until: float
 ) -> list[VehicleReport]:
@@ -48,16 +67,17 @@ async def list_reports(
         to_datetime(since),
         to_datetime(until),
     )
-    return [
-        VehicleReport(
-            vehicle_id=row["vehicle_id"],
-            timestamp=to_seconds(row["ts"]),
-            lat=row["lat"],
-            lon=row["lon"],
-            speed_mps=row["speed_mps"],
-            bearing=row["bearing"],
-            source=row["source"],
-            received_at=to_seconds(row["received_at"]),
-        )
-        for row in rows
-    ]
+    return [_report(row) for row in rows]
+
+
+def _report(row: asyncpg.Record) -> VehicleReport:
+    return VehicleReport(
+        vehicle_id=row["vehicle_id"],
+        timestamp=to_seconds(row["ts"]),
+        lat=row["lat"],
+        lon=row["lon"],
+        speed_mps=row["speed_mps"],
+        bearing=row["bearing"],
+        source=row["source"],
+        received_at=to_seconds(row["received_at"]),
+    )
