@@ -109,3 +109,12 @@ def test_the_check_sees_an_upward_import() -> None:
     assert RANK[layer_of("transit.bootstrap")] > RANK[layer_of("feeds.jt808.server")] > RANK[
         layer_of("transit.validation")]
     assert ("feeds.jt808.server", "transit.validation") in IMPORTS
+
+
+def test_the_blocking_engine_is_core_and_seen() -> None:
+    """optimizer.blocks (issue 12) is held to the core's rules: the scan sees its
+    modules, all of them core, and its use of ortools."""
+    blocking = {importer for importer, _ in IMPORTS if _under(importer, ("optimizer.blocks",))}
+    assert {"optimizer.blocks.multi_depot", "optimizer.blocks.mdvsp", "optimizer.blocks.solve"} <= blocking
+    assert {layer_of(module) for module in blocking} == {"core"}
+    assert ("optimizer.blocks.flow_model", "ortools.linear_solver") in IMPORTS

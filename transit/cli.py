@@ -26,6 +26,7 @@ Schedules:    transit import-gtfs FEED.zip, transit versions, transit export-gtf
 Check a feed: transit validate FEED.zip   (no database needed)
 Accuracy:     transit simulate ..., transit replay ...   (score tracking and predictions)
 Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
+Blocks:       transit blocks --mdvsp FILE.inp   (benchmark instances, proven optimal)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_schedule_commands(command)
     _add_replay_command(command)
     _add_posters_command(command)
+    _add_blocks_command(command)
     return parser
 
 
@@ -204,6 +206,17 @@ def _add_posters_command(command: Command) -> None:
     posters.add_argument("--day", type=date.fromisoformat,
                          help="service day whose first/last buses are printed, YYYY-MM-DD (default today)")
     posters.set_defaults(run=_run_posters)
+
+
+def _add_blocks_command(command: Command) -> None:
+    blocks = command("blocks", help="chain trips into vehicle blocks at least cost, with a lower bound "
+                     "and the gap (benchmark instances for now; schedules: issue 12)")
+    blocks.add_argument("--mdvsp", type=Path, required=True, metavar="FILE",
+                        help="a multi-depot benchmark instance: .inp, or a .zip holding one "
+                        "(a bounds.txt beside it adds the proven optimum to the summary)")
+    blocks.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                        help="seconds to search; then the best blocking and its bound (default 60)")
+    blocks.set_defaults(run=_run_blocks)
 
 
 def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -349,6 +362,16 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
     try:
         return run_replay(args, console)
     except ReplayInputError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
+        return EXIT_INVALID_INPUT
+
+
+def _run_blocks(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.mdvsp.command import BlocksInputError, run_blocks
+
+    try:
+        return run_blocks(args, console)
+    except BlocksInputError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
 

@@ -1,0 +1,1 @@
+"""The MDVSP benchmark at the edge: instance files in, and ``transit blocks --mdvsp``."""

@@ -1,0 +1,59 @@
+"""What an operator gives the blocking engine: timed trips between places, the
+deadheads between places, depots, and the prices of a vehicle and of its idle time.
+
+Units: times are seconds from the start of the service day (past 24:00 allowed);
+costs are whole numbers in one money unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from optimizer.blocks.network import Depot
+
+Seconds = TypeVar("Seconds", int, NDArray[np.int64])
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    trip_id: str
+    start_place: str
+    start_s: int
+    end_place: str
+    end_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Deadhead:
+    """An empty move between two places; moves within one place are free and instant."""
+
+    from_place: str
+    to_place: str
+    time_s: int
+    cost: int
+
+
+@dataclass(frozen=True, slots=True)
+class CostRates:
+    vehicle: int  # fixed cost of putting one more vehicle on the road for the day
+    idle_per_hour: int  # waiting between two trips, layover included
+
+    def idle_cost(self, idle_s: Seconds) -> Seconds:
+        """Cost of waiting ``idle_s`` (one wait or an array of them), rounded half up."""
+        return (idle_s * self.idle_per_hour + 1800) // 3600
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingInput:
+    """Trips to chain into blocks. A vehicle may run trip ``j`` after trip ``i`` when
+    ``i.end_s + min_layover_s + deadhead(i.end_place, j.start_place) <= j.start_s``."""
+
+    trips: tuple[Trip, ...]
+    depots: tuple[Depot, ...]
+    deadheads: tuple[Deadhead, ...]
+    costs: CostRates
+    min_layover_s: int = 0
