@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids
 from transit.prediction.accuracy import Accuracy, AccuracyKey, bucket_of
+from transit.prediction.scoring import BUCKETS
 from transit.prediction.baselines import delay_carried_forward, schedule_only
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
@@ -43,6 +44,7 @@ SCORED_METHODS = (MODEL, DCF, SCHEDULE, PUBLISHED)
 SWEEP_EVERY_S = 300.0
 # A uniform error of MAE m has a standard deviation of about 1.25 m.
 MAE_TO_SIGMA = 1.25
+NEGLIGIBLE = 0.01  # a weight below this is taken as none: it would move a time by under 1%
 
 
 class Predicts(Protocol):
@@ -77,6 +79,7 @@ class SelfCheckingPredictor:
         self._last_sample: dict[str, float] = {}
         self._services: dict[date, frozenset[str]] = {}
         self._next_sweep = -math.inf
+        self._leans: dict[tuple[str, int], tuple[_Lean, ...]] = {}
         self.dropped_unreached = 0  # samples whose stop no event ever reached
 
     # -- judging -------------------------------------------------------------
@@ -104,6 +107,7 @@ class SelfCheckingPredictor:
                     if not math.isnan(time):
                         key = AccuracyKey(trip.route_id, trip.direction_id, bucket, method)
                         self.accuracy.add(key, actual - time)
+                self._leans.pop((trip.route_id, trip.direction_id), None)
 
     def _sweep(self, now: float) -> None:
         if now < self._next_sweep:
@@ -126,12 +130,17 @@ class SelfCheckingPredictor:
         model = self._model.predict(state)
         if not model or state.trip is None:
             return model
-        services = self._services_on(state.trip.service_date)
-        carried = delay_carried_forward(self._network, state, services)
-        carried_at = {(p.trip.trip_id, s.stop_sequence): _time_of(s) for p in carried for s in p.stops}
-        published = [self._blend(p, carried_at) for p in model]
         now = state.timestamp
-        if now - self._last_sample.get(state.vehicle_id, -math.inf) >= self._params.sample_every_s:
+        due = now - self._last_sample.get(state.vehicle_id, -math.inf) >= self._params.sample_every_s
+        leans = [self._lean_of(p.trip.route_id, p.trip.direction_id) for p in model]
+        services = self._services_on(state.trip.service_date)
+        # Delay carried forward is only worked out when it has a say (or is sampled):
+        # where the model is clearly better its weight is nil, and it costs as much as the model.
+        needed = due or any(lean.carried > 0.0 for ls in leans for lean in ls)
+        carried = delay_carried_forward(self._network, state, services) if needed else []
+        carried_at = {(p.trip.trip_id, s.stop_sequence): _time_of(s) for p in carried for s in p.stops}
+        published = [self._blend(p, carried_at, ls) for p, ls in zip(model, leans, strict=True)]
+        if due:
             self._last_sample[state.vehicle_id] = now
             self._sample(now, {
                 MODEL: _times(model), DCF: _times(carried),
@@ -154,39 +163,51 @@ class SelfCheckingPredictor:
             row = (now, *(_or_nan(said[m].get(key)) for m in SCORED_METHODS))
             self._pending.setdefault(key, []).append(row)
 
-    def _blend(self, prediction: TripPrediction,
-               carried_at: dict[tuple[str, int], float | None]) -> TripPrediction:
+    def _blend(self, prediction: TripPrediction, carried_at: dict[tuple[str, int], float | None],
+               leans: tuple[_Lean, ...]) -> TripPrediction:
         """The published prediction: per stop the methods weighted by their
         recent errors there, never before the stop before it is left."""
-        ref, now = prediction.trip, prediction.made_at
         stops: list[StopPrediction] = []
         floor = -math.inf  # no stop is reached before the one before it is left
         for stop in prediction.stops:
             own = _time_of(stop)
-            bucket = None if own is None else bucket_of(own - now)
+            bucket = None if own is None else bucket_of(own - prediction.made_at)
             if own is None or bucket is None:
                 stops.append(stop)
                 continue
-            key = AccuracyKey(ref.route_id, ref.direction_id, bucket, MODEL)
-            blend = self._weighted(key, own, carried_at.get((ref.trip_id, stop.stop_sequence)))
+            lean = leans[bucket]
+            carried = carried_at.get((prediction.trip.trip_id, stop.stop_sequence))
+            blend = own if carried is None else own + lean.carried * (carried - own)
             published = max(floor, blend)
-            sigma = self._widened(key, stop.uncertainty_s)
-            shift = published - own
-            stop = StopPrediction(
-                stop.stop_sequence, stop.stop_id,
-                None if stop.arrival is None else stop.arrival + shift,
-                None if stop.departure is None else stop.departure + shift, sigma)
+            if published != own or lean.sigma > stop.uncertainty_s:
+                shift = published - own
+                stop = StopPrediction(
+                    stop.stop_sequence, stop.stop_id,
+                    None if stop.arrival is None else stop.arrival + shift,
+                    None if stop.departure is None else stop.departure + shift,
+                    max(stop.uncertainty_s, lean.sigma))
             floor = stop.departure if stop.departure is not None else published
             stops.append(stop)
-        return TripPrediction(ref, prediction.vehicle_id, now, prediction.delay_s, tuple(stops))
+        return replace(prediction, stops=tuple(stops))
 
-    def _weighted(self, key: AccuracyKey, own: float, carried: float | None) -> float:
-        if carried is None:
-            return own
+    def _lean_of(self, route_id: str, direction_id: int) -> tuple[_Lean, ...]:
+        """Per horizon bucket, how the published time leans on each method
+        there; kept until a new judgement comes in."""
+        leans = self._leans.get((route_id, direction_id))
+        if leans is None:
+            leans = self._leans[(route_id, direction_id)] = tuple(
+                self._lean(AccuracyKey(route_id, direction_id, bucket, MODEL))
+                for bucket in range(len(BUCKETS)))
+        return leans
+
+    def _lean(self, key: AccuracyKey) -> _Lean:
         n_model, mae_model, _ = self.accuracy.find(key)
         n_carried, mae_carried, _ = self.accuracy.find(_with_method(key, DCF))
-        if min(n_model, n_carried) < self._params.min_scored:
-            return own
+        n_published, mae_published, _ = self.accuracy.find(_with_method(key, PUBLISHED))
+        enough = self._params.min_scored
+        sigma = MAE_TO_SIGMA * mae_published if n_published >= enough else 0.0
+        if min(n_model, n_carried) < enough:
+            return _Lean(0.0, sigma)
         # Errors of the two are strongly correlated (both start from the same
         # position and delay), so inverse-variance weights would pull a much
         # better model toward the baseline. Weights fall off exponentially with
@@ -197,11 +218,14 @@ class SelfCheckingPredictor:
         scale = self._params.blend_scale * best + 1.0
         w_model = math.exp(-(mae_model - best) / scale)
         w_carried = math.exp(-(mae_carried - best) / scale)
-        return (w_model * own + w_carried * carried) / (w_model + w_carried)
+        share = w_carried / (w_model + w_carried)
+        return _Lean(share if share >= NEGLIGIBLE else 0.0, sigma)
 
-    def _widened(self, key: AccuracyKey, sigma: float) -> float:
-        n, mae, _ = self.accuracy.find(_with_method(key, PUBLISHED))
-        return sigma if n < self._params.min_scored else max(sigma, MAE_TO_SIGMA * mae)
+
+@dataclass(frozen=True, slots=True)
+class _Lean:
+    carried: float  # the weight of delay carried forward (the model has the rest)
+    sigma: float  # the least uncertainty to publish: what was recently missed by
 
 
 def _with_method(key: AccuracyKey, method: str) -> AccuracyKey:
