@@ -96,5 +96,7 @@ def _fill_trip(
     descriptor.route_id = scheduled.route_id
     descriptor.direction_id = scheduled.direction_id
     descriptor.start_date = trip.service_date.strftime("%Y%m%d")
-    descriptor.start_time = format_gtfs_time(trip.start_time)
+    # GTFS-RT's start_time is the trip's first arrival_time in stop_times (E023),
+    # not its departure: they differ where buses dwell at the first stop.
+    descriptor.start_time = format_gtfs_time(scheduled.arrivals[0])
     descriptor.schedule_relationship = gtfs_realtime_pb2.TripDescriptor.SCHEDULED

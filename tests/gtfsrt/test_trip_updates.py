@@ -181,3 +181,14 @@ def test_validator_does_catch_a_broken_feed(tmp_path: Path) -> None:
     result, report = validate(tmp_path, message, "tu")
     assert result.has_errors(), f"expected an error; see {report}"
     assert "E003" in result.error_ids()
+
+
+def test_start_time_is_the_first_arrival_where_buses_dwell_at_the_first_stop() -> None:
+    """E023: a trip arriving at its first stop at 06:58 and leaving at 07:00 starts at 06:58."""
+    from dataclasses import replace
+
+    trip = NETWORK.trips["T1"]
+    dwelling = replace(NETWORK, trips={**NETWORK.trips, "T1": replace(
+        trip, arrivals=(trip.arrivals[0] - 120, *trip.arrivals[1:]))})
+    (entity,) = build_trip_updates([t1_running()], dwelling, AT_0705).entity
+    assert entity.trip_update.trip.start_time == "06:58:00"

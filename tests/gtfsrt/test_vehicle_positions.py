@@ -99,3 +99,14 @@ def test_validator_does_catch_a_broken_feed(tmp_path: Path) -> None:
     message.entity[0].vehicle.trip.trip_id = "NOT-IN-GTFS"
     result, report = validate(tmp_path, message, "vp")
     assert result.has_errors(), f"expected an error; see {report}"
+
+
+def test_start_time_is_the_first_arrival_where_buses_dwell_at_the_first_stop() -> None:
+    """E023, as in the TripUpdates feed: T1 arriving at 06:58 and leaving at 07:00 starts at 06:58."""
+    from dataclasses import replace
+
+    trip = NETWORK.trips["T1"]
+    dwelling = replace(NETWORK, trips={**NETWORK.trips, "T1": replace(
+        trip, arrivals=(trip.arrivals[0] - 120, *trip.arrivals[1:]))})
+    (entity,) = build_vehicle_positions([matched()], dwelling, AT_0705).entity
+    assert entity.vehicle.trip.start_time == "06:58:00"
