@@ -9,8 +9,8 @@
   with ``X-Admin-Token``.
 
 A poll is a lookup: a payload is rendered at most once every 10 s per sign
-and format, from the newest snapshot (minutes-to-go change with time even
-when no new snapshot comes). Errors are JSON ``{"error": {"code", "message"}}``.
+and format, from the stop's board in the service's one board cache
+(minutes-to-go change with time even when no new snapshot comes). Errors are JSON ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ import orjson
 from aiohttp import web
 
 from signage.health import SignHealth
-from signage.payloads import Rendered, StopBoard, StopLines, build_stop_board, render_json, render_led, render_voice
+from signage.payloads import Rendered, SignBoard, render_json, render_led, render_voice, sign_board
 from signage.registry import Sign, SignRegistry
 from transit.arrivals import StopTimetable
+from transit.boards.board import StopBoard, StopBoards
+from transit.boards.cache import BoardCache, Reuse
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 
@@ -42,17 +44,17 @@ class SignPayloads:
     Snapshots come several times a second under load and almost every one
     moves some bus's prediction at most stops: re-rendering all 526 boards on
     each would cost more than the polls. A sign polls every 10-30 s, so times
-    up to ``REFRESH_S`` old are as fresh as it can show.
+    up to ``REFRESH_S`` old are as fresh as it can show: the stop's board too
+    may be that old and come from an older snapshot (``SIGN_REUSE``).
     """
 
-    def __init__(self, network: Network, timetable: StopTimetable) -> None:
-        self._network = network
-        self._timetable = timetable
-        self._lines = StopLines(network, timetable)
+    def __init__(self, boards: BoardCache) -> None:
+        self._boards = boards
+        self._network = boards.boards.network
         # (made at, value): no snapshot kept, which would pin hundreds of old
         # snapshots (millions of objects) for the collector to walk (docs/soak.md).
-        self._boards: dict[str, tuple[float, StopBoard]] = {}
         self._rendered: dict[tuple[str, str], tuple[float, Rendered]] = {}
+        self._sign_boards: dict[str, tuple[StopBoard, SignBoard]] = {}
         self.renders = 0
 
     def get(self, sign: Sign, fmt: str, snapshot: LiveSnapshot, now: float) -> Rendered:
@@ -60,7 +62,7 @@ class SignPayloads:
         entry = self._rendered.get(key)
         if entry is not None and _fresh(entry[0], now):
             return entry[1]
-        board = self._board(sign.stop_id, snapshot, now)
+        board = self._sign_board(sign.stop_id, snapshot, now)
         timezone = self._network.timezone
         if fmt == "json":
             rendered = render_json(board, sign.sign_id)
@@ -72,16 +74,18 @@ class SignPayloads:
         self.renders += 1
         return rendered
 
-    def _board(self, stop_id: str, snapshot: LiveSnapshot, now: float) -> StopBoard:
-        entry = self._boards.get(stop_id)
-        if entry is not None and _fresh(entry[0], now):
-            return entry[1]
-        board = build_stop_board(self._network, self._timetable, self._lines, snapshot, stop_id, now)
-        self._boards[stop_id] = (now, board)
-        return board
+    def _sign_board(self, stop_id: str, snapshot: LiveSnapshot, now: float) -> SignBoard:
+        """The sign rows of the stop's board, worked out once per board for
+        the formats and signs of the stop."""
+        board = self._boards.get(stop_id, snapshot.predictions, now, SIGN_REUSE)
+        entry = self._sign_boards.get(stop_id)
+        if entry is None or entry[0] is not board:
+            entry = self._sign_boards[stop_id] = (board, sign_board(board, self._network))
+        return entry[1]
 
 
 REFRESH_S = 10.0
+SIGN_REUSE = Reuse(REFRESH_S, any_predictions=True)
 
 
 def _fresh(made_at: float, now: float) -> bool:
@@ -224,13 +228,15 @@ def add_sign_routes(
     clock: Callable[[], float],
     health: SignHealth,
     admin_token: str,
+    boards: BoardCache | None = None,
 ) -> SignService:
     """Add the sign and dispatcher routes to ``app``; returns what they share
-    (its ``payloads.renders`` counts renders, for metrics and tests)."""
+    (its ``payloads.renders`` counts renders, for metrics and tests). Boards
+    come from ``boards``, the service's one cache, or a cache of their own."""
     if len(admin_token) < MIN_ADMIN_TOKEN_CHARS:
         raise ValueError(f"the admin token needs at least {MIN_ADMIN_TOKEN_CHARS} characters")
-    service = SignService(registry, SignPayloads(network, timetable), snapshot, clock, health,
-                          admin_token.encode())
+    boards = boards or BoardCache(StopBoards(network, timetable))
+    service = SignService(registry, SignPayloads(boards), snapshot, clock, health, admin_token.encode())
     app[SIGNS] = service
     app.router.add_get("/signs/health", list_sign_health)
     app.router.add_get("/signs/offline", list_offline_signs)

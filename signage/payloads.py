@@ -1,35 +1,33 @@
-"""What a stop sign shows, and its three renderings: compact JSON, fixed-width
-GB2312 LED text, and a Chinese voice text for the sign's speaker.
+"""What a stop sign shows of a stop board, and its three renderings: compact
+JSON, fixed-width GB2312 LED text, and a Chinese voice text for the sign's speaker.
 
-Pure: the network, the timetable, the live snapshot and the time come in as
-arguments. ``build_stop_board`` is the read model; ``render_*`` turn it into
-bytes. A time from the timetable is always marked (``scheduled_only``, "计划")
-and shown as a clock time, never as a countdown that would freeze.
+Pure: ``sign_board`` turns the board (``transit.boards``: what a stop shows)
+into a sign's rows; ``render_*`` turn those into bytes. A time from the
+timetable is always marked (``scheduled_only``, "计划") and shown as a clock
+time, never as a countdown that would freeze.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import orjson
 
-from transit.arrivals import Arrival, Source, StopTimetable, list_arrivals
-from transit.live.tracking import LiveSnapshot
-from transit.model.line_names import line_order_key
+from transit.arrivals import Arrival, Source
+from transit.boards.board import StopBoard, StopMessage
+from transit.boards.lines import ServiceSpan
 from transit.model.network import Network
 
 ARRIVING_S = 60.0  # at most this far away: "arriving"
 JUST_LEFT_S = 60.0  # predicted at this stop within this long ago: "just left"
 PER_LINE = 3  # arrivals shown per line
-HORIZON_S = 3600.0
 LAST_BUS_NOTICE_S = 3600.0  # announce the last bus when it is this close
-MEMO_DAYS = 4  # service days whose first/last calls are kept
 
 
 class ArrivalState(enum.StrEnum):
@@ -42,15 +40,6 @@ class Notice(enum.StrEnum):
     FIRST_BUS = "first_bus"  # before service: when the first bus comes
     LAST_BUS = "last_bus"  # the last bus is within the hour
     SERVICE_OVER = "service_over"  # the last bus has gone
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceAlert:
-    """A disruption shown on the sign (filled by a later issue)."""
-
-    alert_id: str
-    header: str
-    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +60,7 @@ class LineNotice:
 
 
 @dataclass(frozen=True, slots=True)
-class LineBoard:
+class SignLine:
     route_id: str
     line: str  # short name, "1路"
     headsign: str
@@ -80,12 +69,12 @@ class LineBoard:
 
 
 @dataclass(frozen=True, slots=True)
-class StopBoard:
+class SignBoard:
     stop_id: str
     stop_name: str
     at: float
-    lines: tuple[LineBoard, ...]
-    alerts: tuple[ServiceAlert, ...] = ()
+    lines: tuple[SignLine, ...]
+    alerts: tuple[StopMessage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,72 +88,35 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
-class StopLines:
-    """The lines (route, usual headsign) serving each stop, built once per
-    network, and their first and last calls per service day, memoised: the
-    timetable scan behind them is the dearest part of a sign's board."""
-
-    def __init__(self, network: Network, timetable: StopTimetable) -> None:
-        headsigns: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-        for trip in network.trips.values():
-            pattern = network.patterns[trip.pattern_id]
-            for stop_id in pattern.stop_ids[:-1]:  # nobody boards at the last stop
-                headsigns[stop_id][trip.route_id][trip.headsign] += 1
-        self._lines = {
-            stop_id: tuple(sorted(((route_id, counts.most_common(1)[0][0]) for route_id, counts in routes.items()),
-                                  key=lambda line: line_order_key(network.routes[line[0]].short_name)))
-            for stop_id, routes in headsigns.items()
-        }
-        self._timetable = timetable
-        self._spans: dict[date, dict[str, Mapping[str, tuple[float, float]]]] = {}
-
-    def list_lines(self, stop_id: str) -> tuple[tuple[str, str], ...]:
-        return self._lines.get(stop_id, ())
-
-    def first_and_last(self, stop_id: str, day: date) -> Mapping[str, tuple[float, float]]:
-        """``StopTimetable.first_and_last``, memoised for the last few service days."""
-        by_stop = self._spans.get(day)
-        if by_stop is None:
-            while len(self._spans) >= MEMO_DAYS:
-                del self._spans[min(self._spans)]
-            by_stop = self._spans[day] = {}
-        spans = by_stop.get(stop_id)
-        if spans is None:
-            spans = by_stop[stop_id] = self._timetable.first_and_last(stop_id, day)
-        return spans
-
-
-def build_stop_board(network: Network, timetable: StopTimetable, lines: StopLines,
-                     snapshot: LiveSnapshot, stop_id: str, now: float,
-                     alerts: tuple[ServiceAlert, ...] = ()) -> StopBoard:
-    """Per line serving ``stop_id``: the next ``PER_LINE`` arrivals within the
-    hour (and a bus that just left), with a first/last-bus notice."""
+def sign_board(board: StopBoard, network: Network) -> SignBoard:
+    """A sign's rows: one per route boarding here, under its usual headsign,
+    with the next ``PER_LINE`` arrivals of all its trips (and a bus that just
+    left) and a first/last-bus notice; then one per route that only ends or
+    detours here, by route id."""
     by_route: dict[str, list[Arrival]] = defaultdict(list)
-    for arrival in list_arrivals(network, timetable, snapshot.predictions, stop_id, now, HORIZON_S):
-        by_route[arrival.route_id].append(arrival)
-    spans = _service_spans(lines, network.timezone, stop_id, now)
-    boards = []
-    seen = set()
-    for route_id, headsign in lines.list_lines(stop_id):
-        seen.add(route_id)
-        boards.append(_line_board(network, route_id, headsign, by_route.get(route_id, []), spans.get(route_id), now))
-    for route_id in sorted(set(by_route) - seen):  # a detour through this stop
+    for a in board.arrivals:
+        by_route[a.route_id].append(a)
+    spans = _service_spans(board)
+    timezone = network.timezone
+    rows: list[SignLine] = []
+    for line in (lb.line for lb in board.lines if lb.line.usual):
+        rows.append(_sign_line(line.route_id, line.short_name, line.headsign, by_route.pop(line.route_id, []),
+                               spans.get(line.route_id), board.at, timezone))
+    for route_id in sorted(by_route):
         found = by_route[route_id]
-        boards.append(_line_board(network, route_id, found[0].headsign, found, spans.get(route_id), now))
-    stop = network.stops.get(stop_id)
-    return StopBoard(stop_id, stop.name if stop else stop_id, now, tuple(boards), alerts)
+        rows.append(_sign_line(route_id, network.routes[route_id].short_name, found[0].headsign, found,
+                               spans.get(route_id), board.at, timezone))
+    return SignBoard(board.stop_id, board.stop_name, board.at, tuple(rows), board.messages)
 
 
-def _line_board(network: Network, route_id: str, headsign: str, arrivals: list[Arrival],
-                span: tuple[float, float] | None, now: float) -> LineBoard:
+def _sign_line(route_id: str, short_name: str, headsign: str, arrivals: list[Arrival],
+               span: ServiceSpan | None, now: float, timezone: str) -> SignLine:
     shown = []
     just_left = [a for a in arrivals if a.time < now]
     if just_left:  # only the latest bus that left is worth a line
         shown.append(_sign_arrival(just_left[-1], now))
     shown.extend(_sign_arrival(a, now) for a in arrivals if a.time >= now)
-    route = network.routes.get(route_id)
-    return LineBoard(route_id, route.short_name if route else route_id, headsign,
-                     tuple(shown[:PER_LINE]), _notice(span, now, network.timezone))
+    return SignLine(route_id, short_name, headsign, tuple(shown[:PER_LINE]), _notice(span, now, timezone))
 
 
 def _sign_arrival(arrival: Arrival, now: float) -> SignArrival:
@@ -179,28 +131,28 @@ def _sign_arrival(arrival: Arrival, now: float) -> SignArrival:
     return SignArrival(minutes, arrival.time, state, arrival.source is Source.SCHEDULED, arrival.vehicle_id)
 
 
-def _service_spans(lines: StopLines, timezone: str, stop_id: str,
-                   now: float) -> Mapping[str, tuple[float, float]]:
-    """route -> (first, last) call of the service day ``now`` is in: the day
-    before while its night trips (past 24:00) are still to come."""
-    today = datetime.fromtimestamp(now, ZoneInfo(timezone)).date()
-    spans = dict(lines.first_and_last(stop_id, today))
-    for route_id, (first, last) in lines.first_and_last(stop_id, today - timedelta(days=1)).items():
-        if last >= now - JUST_LEFT_S:
-            spans[route_id] = (first, last)
+def _service_spans(board: StopBoard) -> Mapping[str, ServiceSpan]:
+    """route -> first and last call of the calendar day of the board: the
+    day before's while its night trips (past 24:00) are still to come. A sign
+    announces the next first bus from midnight on, where the service day (and
+    the stop page) turns only at 03:00."""
+    day_before, today = board.service_days
+    spans = dict(today.by_route)
+    for route_id, span in day_before.by_route.items():
+        if span.last >= board.at - JUST_LEFT_S:
+            spans[route_id] = span
     return spans
 
 
-def _notice(span: tuple[float, float] | None, now: float, timezone: str) -> LineNotice | None:
+def _notice(span: ServiceSpan | None, now: float, timezone: str) -> LineNotice | None:
     if span is None:
         return None
-    first, last = span
-    if now < first:
-        return LineNotice(Notice.FIRST_BUS, first, f"首班车 {clock_text(first, timezone)}")
-    if now <= last <= now + LAST_BUS_NOTICE_S:
-        return LineNotice(Notice.LAST_BUS, last, f"末班车 {clock_text(last, timezone)}")
-    if last < now:
-        return LineNotice(Notice.SERVICE_OVER, last, "末班车已过")
+    if now < span.first:
+        return LineNotice(Notice.FIRST_BUS, span.first, f"首班车 {clock_text(span.first, timezone)}")
+    if now <= span.last <= now + LAST_BUS_NOTICE_S:
+        return LineNotice(Notice.LAST_BUS, span.last, f"末班车 {clock_text(span.last, timezone)}")
+    if span.last < now:
+        return LineNotice(Notice.SERVICE_OVER, span.last, "末班车已过")
     return None
 
 
@@ -210,7 +162,7 @@ def clock_text(instant: float, timezone: str) -> str:
 
 # JSON --------------------------------------------------------------------------------
 
-def render_json(board: StopBoard, sign_id: str) -> Rendered:
+def render_json(board: SignBoard, sign_id: str) -> Rendered:
     body = orjson.dumps({
         "sign_id": sign_id,
         "stop_id": board.stop_id,
@@ -234,8 +186,8 @@ def render_json(board: StopBoard, sign_id: str) -> Rendered:
             }
             for line in board.lines
         ],
-        "alerts": [{"alert_id": a.alert_id, "header": a.header, "description": a.description}
-                   for a in board.alerts],
+        "alerts": [{"alert_id": m.message_id, "header": m.header, "description": m.description}
+                   for m in board.alerts],
     })
     return Rendered(body, etag_of(body), "application/json")
 
@@ -288,7 +240,7 @@ def fit(text: str, columns: int, align_right: bool = False) -> str:
     return pad + "".join(kept) if align_right else "".join(kept) + pad
 
 
-def _led_status(line: LineBoard, timezone: str) -> str:
+def _led_status(line: SignLine, timezone: str) -> str:
     upcoming = [a for a in line.arrivals if a.state is not ArrivalState.JUST_LEFT]
     if upcoming:
         a = upcoming[0]
@@ -304,7 +256,7 @@ def _led_status(line: LineBoard, timezone: str) -> str:
     return "暂无车辆"
 
 
-def led_lines(board: StopBoard, columns: int, rows: int, timezone: str) -> list[str]:
+def led_lines(board: SignBoard, columns: int, rows: int, timezone: str) -> list[str]:
     """``rows`` lines of exactly ``columns`` display columns each: one bus line
     a row ("1路 七一路口    3分钟"), the status right-aligned; lines beyond
     ``rows`` are left off, blank rows fill the rest."""
@@ -321,7 +273,7 @@ def led_lines(board: StopBoard, columns: int, rows: int, timezone: str) -> list[
     return out
 
 
-def render_led(board: StopBoard, columns: int, rows: int, timezone: str) -> Rendered:
+def render_led(board: SignBoard, columns: int, rows: int, timezone: str) -> Rendered:
     """LED text encoded in GB2312, rows separated by CR LF."""
     body = "\r\n".join(led_lines(board, columns, rows, timezone)).encode(LED_ENCODING)
     return Rendered(body, etag_of(body), f"text/plain; charset={LED_ENCODING}")
@@ -329,7 +281,7 @@ def render_led(board: StopBoard, columns: int, rows: int, timezone: str) -> Rend
 
 # Voice -------------------------------------------------------------------------------
 
-def voice_text(board: StopBoard, timezone: str) -> str:
+def voice_text(board: SignBoard, timezone: str) -> str:
     """What the speaker says: the next bus of every line, in Chinese."""
     phrases = []
     for line in board.lines:
@@ -348,6 +300,6 @@ def voice_text(board: StopBoard, timezone: str) -> str:
     return "。".join(phrases) + ("。" if phrases else "")
 
 
-def render_voice(board: StopBoard, timezone: str) -> Rendered:
+def render_voice(board: SignBoard, timezone: str) -> Rendered:
     body = voice_text(board, timezone).encode()
     return Rendered(body, etag_of(body), "text/plain; charset=utf-8")

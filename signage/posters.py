@@ -22,10 +22,9 @@ from zoneinfo import ZoneInfo
 
 import segno
 
-from signage.pages import LineDirection, list_stop_lines
 from transit.arrivals import StopTimetable
+from transit.boards.lines import StopLines
 from transit.model.network import Network
-from transit.model.service_days import service_day_origin
 
 A4_MM = (210.0, 297.0)
 SIZES = {"A4": A4_MM, "A3": (297.0, 420.0)}
@@ -36,8 +35,9 @@ MM_TO_PT = 72 / 25.4
 
 @dataclass(frozen=True, slots=True)
 class PosterLine:
-    line: LineDirection
-    first: str | None  # HH:MM on the poster's day; None: no service that day
+    short_name: str  # the route's, or its id where the feed gives none
+    headsign: str
+    first: str | None  # HH:MM of the first boarding call on the poster's day; None: no service that day
     last: str | None
 
 
@@ -59,36 +59,20 @@ def qr_code(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False)
 
 
-def list_first_and_last(
-    network: Network, timetable: StopTimetable, stop_id: str, day: date
-) -> dict[tuple[str, str], tuple[float, float]]:
-    """(route_id, headsign) -> first and last boarding call at ``stop_id`` on service day ``day``."""
-    origin = service_day_origin(day, network.timezone).timestamp()
-    spans: dict[tuple[str, str], tuple[float, float]] = {}
-    for call_day, when, call in timetable.list_calls(stop_id, origin, origin + 36 * 3600):
-        trip = network.trips[call.trip_id]
-        if call_day != day or call.index == len(network.patterns[trip.pattern_id].stop_ids) - 1:
-            continue
-        key = (trip.route_id, trip.headsign)
-        first, last = spans.get(key, (when, when))
-        spans[key] = (min(first, when), max(last, when))
-    return spans
-
-
-def build_poster(
-    network: Network, timetable: StopTimetable, lines: tuple[LineDirection, ...],
-    stop_id: str, day: date, base_url: str,
-) -> Poster:
+def build_poster(lines: StopLines, network: Network, stop_id: str, day: date, base_url: str) -> Poster:
+    """The poster of ``stop_id`` for service day ``day``: the lines boarding
+    there (as on the stop's board) with that day's first and last boarding call."""
     zone = ZoneInfo(network.timezone)
-    spans = list_first_and_last(network, timetable, stop_id, day)
+    spans = lines.service_day(stop_id, day).by_line
 
     def hhmm(t: float) -> str:
         return datetime.fromtimestamp(t, zone).strftime("%H:%M")
 
     poster_lines = []
-    for line in lines:
+    for line in lines.list_lines(stop_id):
         span = spans.get((line.route_id, line.headsign))
-        poster_lines.append(PosterLine(line, hhmm(span[0]) if span else None, hhmm(span[1]) if span else None))
+        poster_lines.append(PosterLine(line.short_name or line.route_id, line.headsign,
+                                       hhmm(span.first) if span else None, hhmm(span.last) if span else None))
     url = stop_url(base_url, stop_id)
     return Poster(stop_id, network.stops[stop_id].name, tuple(poster_lines), url, qr_code(url).matrix)
 
@@ -126,8 +110,8 @@ def _layout(poster: Poster) -> _Layout:
     y = 72.0
     for item in rows:
         size = row * 0.45
-        texts.append(_Text(15, y + row * 0.62, size * 1.15, item.line.short_name, bold=True))
-        texts.append(_Text(50, y + row * 0.62, size, f"开往 {item.line.headsign}"))
+        texts.append(_Text(15, y + row * 0.62, size * 1.15, item.short_name, bold=True))
+        texts.append(_Text(50, y + row * 0.62, size, f"开往 {item.headsign}"))
         hours = f"首班 {item.first}  末班 {item.last}" if item.first else "当日无班次"
         texts.append(_Text(135, y + row * 0.62, size * 0.85, hours, "#333"))
         y += row
@@ -257,11 +241,10 @@ def write_posters(
     if unknown:
         raise KeyError(f"no such stop: {', '.join(unknown)}")
     out.mkdir(parents=True, exist_ok=True)
-    timetable = StopTimetable(network)
-    lines_at = list_stop_lines(network)
+    lines = StopLines(network, StopTimetable(network))
     written = []
     for done, stop_id in enumerate(wanted, start=1):
-        poster = build_poster(network, timetable, lines_at.get(stop_id, ()), stop_id, day, base_url)
+        poster = build_poster(lines, network, stop_id, day, base_url)
         path = out / poster_file_name(stop_id, fmt)
         if fmt == "pdf":
             path.write_bytes(render_pdf(poster, size))

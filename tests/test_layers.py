@@ -1,6 +1,6 @@
 """The layers of DESIGN.md, held by a test: arrows run one way.
 
-core      model, tracking, prediction, flow, arrivals, freshness, validation,
+core      model, tracking, prediction, flow, arrivals, boards, freshness, validation,
           records, geo, privacy, optimizer: data in, data out, no I/O, no clock
 adapters  feeds, signage, transit.store, transit.api, transit.gtfs, transit.live,
           transit.ingest, transit.versions, transit.progress
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("transit", "feeds", "signage", "optimizer")
 
 CORE = ("transit.model", "transit.tracking", "transit.prediction", "transit.flow",
-        "transit.arrivals", "transit.freshness", "transit.validation", "transit.records",
+        "transit.arrivals", "transit.boards", "transit.freshness", "transit.validation", "transit.records",
         "transit.geo", "transit.privacy", "optimizer")
 ADAPTERS = ("feeds", "signage", "transit.store", "transit.api", "transit.gtfs", "transit.live",
             "transit.ingest", "transit.versions", "transit.progress")

@@ -37,6 +37,8 @@ class Arrival:
     source: Source
     vehicle_id: str | None = None
     uncertainty_s: float | None = None
+    made_at: float | None = None  # when a prediction was made (the report it came from)
+    crowding: str | None = None  # how full the bus is: passenger flow comes in a later issue
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +60,32 @@ class StopTimetable:
                 calls[stop_id].append(_Call(seconds, trip.trip_id, i))
         self._calls = {stop: sorted(c, key=lambda call: (call.seconds, call.trip_id)) for stop, c in calls.items()}
         self._seconds = {stop: [c.seconds for c in c_list] for stop, c_list in self._calls.items()}
+        # pattern -> stop_sequence -> index (the first, where a loop calls twice):
+        # a prediction names its stop by sequence, once per predicted arrival.
+        self._indexes: dict[str, dict[int, int]] = {}
+        for pattern in network.patterns.values():
+            indexes = self._indexes[pattern.pattern_id] = {}
+            for i in range(len(pattern.stop_ids)):
+                indexes.setdefault(pattern.sequence_at(i), i)
         self._network = network
         self._services: dict[date, frozenset[str]] = {}
+        self._origins: dict[date, float] = {}
 
     def _active(self, day: date) -> frozenset[str]:
         if day not in self._services:
             self._services[day] = active_service_ids(self._network, day)
         return self._services[day]
+
+    def origin(self, day: date) -> float:
+        """``service_day_origin`` of ``day`` in Unix seconds, memoised."""
+        found = self._origins.get(day)
+        if found is None:
+            found = self._origins[day] = service_day_origin(day, self._network.timezone).timestamp()
+        return found
+
+    def index_at(self, pattern_id: str, stop_sequence: int) -> int:
+        """The index in the pattern of the stop with ``stop_sequence`` (0 if none has it)."""
+        return self._indexes[pattern_id].get(stop_sequence, 0)
 
     def list_calls(self, stop_id: str, start: float, end: float) -> list[tuple[date, float, _Call]]:
         """Scheduled calls at ``stop_id`` between two instants, with their service day."""
@@ -72,7 +93,7 @@ class StopTimetable:
         local = datetime.fromtimestamp(start, ZoneInfo(network.timezone)).date()
         found = []
         for day in (local - timedelta(days=1), local):
-            origin = service_day_origin(day, network.timezone).timestamp()
+            origin = self.origin(day)
             active = self._active(day)
             calls, seconds = self._calls.get(stop_id, []), self._seconds.get(stop_id, [])
             for call in calls[bisect_left(seconds, start - origin):]:
@@ -83,18 +104,22 @@ class StopTimetable:
         found.sort(key=lambda f: f[1])
         return found
 
+    def list_day_calls(self, stop_id: str, day: date) -> list[tuple[float, _Call]]:
+        """Every scheduled call at ``stop_id`` of the trips running on service
+        day ``day``, with its instant, soonest first."""
+        origin = self.origin(day)
+        active = self._active(day)
+        trips = self._network.trips
+        return [(origin + call.seconds, call) for call in self._calls.get(stop_id, [])
+                if trips[call.trip_id].service_id in active]
+
     def first_and_last(self, stop_id: str, day: date) -> Mapping[str, tuple[float, float]]:
         """route_id -> (first, last) scheduled call at ``stop_id`` on service day ``day``."""
-        origin = service_day_origin(day, self._network.timezone).timestamp()
-        active = self._active(day)
         spans: dict[str, tuple[float, float]] = {}
-        for call in self._calls.get(stop_id, []):
-            trip = self._network.trips[call.trip_id]
-            if trip.service_id not in active:
-                continue
-            when = origin + call.seconds
-            first, last = spans.get(trip.route_id, (when, when))
-            spans[trip.route_id] = (min(first, when), max(last, when))
+        for when, call in self.list_day_calls(stop_id, day):
+            route_id = self._network.trips[call.trip_id].route_id
+            first, last = spans.get(route_id, (when, when))
+            spans[route_id] = (min(first, when), max(last, when))
         return spans
 
 
@@ -117,14 +142,13 @@ def list_arrivals(
         trip = network.trips.get(ref.trip_id)
         if trip is None:
             continue
-        pattern = network.patterns[trip.pattern_id]
-        index = next((i for i in range(len(pattern.stop_ids)) if pattern.sequence_at(i) == stop.stop_sequence), 0)
-        origin = service_day_origin(ref.service_date, network.timezone).timestamp()
-        scheduled = origin + (trip.departures[index] if index == 0 else trip.arrivals[index])
+        index = timetable.index_at(trip.pattern_id, stop.stop_sequence)
+        seconds = trip.departures[index] if index == 0 else trip.arrivals[index]
+        scheduled = timetable.origin(ref.service_date) + seconds
         predicted.add((ref.service_date, ref.trip_id))
         arrivals.append(Arrival(stop_id, trip.route_id, trip.headsign, trip.trip_id, ref.service_date,
                                 stop.stop_sequence, when, scheduled, Source.PREDICTED,
-                                prediction.vehicle_id, stop.uncertainty_s))
+                                prediction.vehicle_id, stop.uncertainty_s, prediction.made_at))
     for day, when, call in timetable.list_calls(stop_id, now, now + horizon_s):
         if (day, call.trip_id) in predicted:
             continue

@@ -21,8 +21,9 @@ import pytest_asyncio
 from aiohttp import web
 from rich.console import Console
 
-from signage.pages import add_stop_page_routes, list_stop_lines
+from signage.pages import add_stop_page_routes
 from transit.arrivals import StopTimetable
+from transit.boards.lines import StopLines
 from transit.bootstrap import Service, open_service
 from transit.config import Config
 
@@ -68,8 +69,9 @@ async def pages_url(demo: Service) -> AsyncIterator[str]:
 
 
 def busiest_stop(service: Service) -> str:
-    lines = list_stop_lines(service.context.network)
-    return max(sorted(lines), key=lambda stop: len(lines[stop]))
+    network = service.context.network
+    lines = StopLines(network, StopTimetable(network))
+    return max(sorted(network.stops), key=lambda stop: len(lines.list_lines(stop)))
 
 
 async def test_stop_page_shows_live_arrivals_and_refreshes_itself(

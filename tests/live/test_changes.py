@@ -6,6 +6,7 @@ from datetime import date
 
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.arrivals import Source, StopTimetable
+from transit.boards.board import StopBoards
 from transit.gtfs.feed import load_feed
 from transit.live.changes import ViewKind, VehicleRow, line_views, list_changed, round_s, stop_view
 from transit.model.service_days import to_unix
@@ -14,7 +15,7 @@ from transit.prediction.types import StopPrediction, TripPrediction
 from transit.tracking.state import StopStatus, TripRef, VehicleState
 
 NETWORK = load_feed(zip_feed(TINY_FEED), "tiny.zip").network
-TIMETABLE = StopTimetable(NETWORK)
+BOARDS = StopBoards(NETWORK, StopTimetable(NETWORK))
 DAY = date(2026, 3, 2)
 T2 = TripRef("T2", "R1", 0, DAY, 8 * 3600, "B1")
 
@@ -35,9 +36,9 @@ def bus(vehicle_id: str, delay_s: float | None, trip: TripRef | None = T2) -> Ve
 
 def test_stop_view_shows_the_timetable_then_the_prediction_rounded() -> None:
     now = at(7.95)
-    scheduled = stop_view(NETWORK, TIMETABLE, EMPTY_BOARD, "S2", now)
+    scheduled = stop_view(BOARDS.build(EMPTY_BOARD, "S2", now))
     assert [(r.trip_id, r.source, r.time) for r in scheduled] == [("T2", Source.SCHEDULED, at(8) + 240)]
-    predicted = stop_view(NETWORK, TIMETABLE, board_with_s2_at(at(8) + 251, now - 5), "S2", now)
+    predicted = stop_view(BOARDS.build(board_with_s2_at(at(8) + 251, now - 5), "S2", now))
     assert [(r.trip_id, r.source, r.time) for r in predicted] == [("T2", Source.PREDICTED, at(8) + 240)]
     assert predicted != scheduled
 
@@ -45,9 +46,9 @@ def test_stop_view_shows_the_timetable_then_the_prediction_rounded() -> None:
 def test_a_few_seconds_of_drift_is_no_change_half_a_minute_is() -> None:
     now = at(7.95)
     key = (ViewKind.STOP, "S2")
-    first = {key: stop_view(NETWORK, TIMETABLE, board_with_s2_at(at(8) + 300, now - 5), "S2", now)}
-    drift = {key: stop_view(NETWORK, TIMETABLE, board_with_s2_at(at(8) + 310, now - 4), "S2", now)}
-    moved = {key: stop_view(NETWORK, TIMETABLE, board_with_s2_at(at(8) + 340, now - 3), "S2", now)}
+    first = {key: stop_view(BOARDS.build(board_with_s2_at(at(8) + 300, now - 5), "S2", now))}
+    drift = {key: stop_view(BOARDS.build(board_with_s2_at(at(8) + 310, now - 4), "S2", now))}
+    moved = {key: stop_view(BOARDS.build(board_with_s2_at(at(8) + 340, now - 3), "S2", now))}
     assert list_changed(first, drift) == []
     assert list_changed(first, moved) == [key]
 

@@ -7,20 +7,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signage.payloads import (
-    ArrivalState, LineBoard, Notice, StopBoard, StopLines, build_stop_board, display_width, fit, led_lines,
-    render_json, render_led, render_voice, voice_text,
+    ArrivalState, Notice, SignBoard, SignLine, display_width, fit, led_lines, render_json, render_led,
+    render_voice, sign_board, voice_text,
 )
 from tests.signage.fixtures import NETWORK, at, snapshot_with_t2
 from transit.arrivals import StopTimetable
+from transit.boards.board import StopBoards
 from transit.live.tracking import LiveSnapshot
 
-TIMETABLE = StopTimetable(NETWORK)
-LINES = StopLines(NETWORK, TIMETABLE)
+BOARDS = StopBoards(NETWORK, StopTimetable(NETWORK))
 TZ = NETWORK.timezone
 
 
-def board(stop_id: str, now: float, snapshot: LiveSnapshot | None = None) -> StopBoard:
-    return build_stop_board(NETWORK, TIMETABLE, LINES, snapshot or LiveSnapshot(at=now), stop_id, now)
+def board(stop_id: str, now: float, snapshot: LiveSnapshot | None = None) -> SignBoard:
+    return sign_board(BOARDS.build((snapshot or LiveSnapshot(at=now)).predictions, stop_id, now), NETWORK)
 
 
 def test_timetable_times_are_marked_and_shown_as_clock_times() -> None:
@@ -99,9 +99,9 @@ def test_fit_never_splits_a_chinese_character() -> None:
 
 def test_led_rows_have_the_sign_width_in_gb2312_bytes_and_round_trip() -> None:
     b = board("S2", at(7.9))
-    long_name = StopBoard(b.stop_id, b.stop_name, b.at,
-                          (LineBoard(b.lines[0].route_id, "1路", "新区管委会北门铜川职业技术学院",
-                                                b.lines[0].arrivals, None),), ())
+    long_name = SignBoard(b.stop_id, b.stop_name, b.at,
+                          (SignLine(b.lines[0].route_id, "1路", "新区管委会北门铜川职业技术学院",
+                                    b.lines[0].arrivals, None),), ())
     rendered = render_led(long_name, 23, 3, TZ)
     rows = rendered.body.split(b"\r\n")
     assert len(rows) == 3 and all(len(r) == 23 for r in rows)

@@ -34,6 +34,8 @@ from transit.api.push import Sink as PushSink
 from transit.api.push import add_push_routes
 from transit.api.ratelimit import KeyPolicy
 from transit.arrivals import StopTimetable
+from transit.boards.board import StopBoards
+from transit.boards.cache import BoardCache
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.model.line_names import line_order_key
 
@@ -191,14 +193,16 @@ def init_app(
     add_accuracy_routes(app)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
     timetable = StopTimetable(context.network)
+    # The one cache of stop boards: signs, stop pages, the app and live push render from it.
+    boards = BoardCache(StopBoards(context.network, timetable))
     add_stop_page_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
-                         clock=context.clock)
+                         clock=context.clock, boards=boards)
     if access is not None:
         add_sign_routes(app, registry=access.signs, network=context.network, timetable=timetable,
                         snapshot=snapshot, clock=context.clock, health=SignHealth(),
-                        admin_token=access.sign_admin_token)
+                        admin_token=access.sign_admin_token, boards=boards)
         add_app_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
-                       clock=context.clock, keys=access.app_keys)
+                       clock=context.clock, keys=access.app_keys, boards=boards)
     add_gtfsrt_routes(app, {
         "vehicle-positions": FeedSource(vehicle_positions_cache(context.network, LIVE_MAX_AGE_S),
                                         snapshot, context.clock),
@@ -206,7 +210,7 @@ def init_app(
                                    snapshot, context.clock),
     })
     hub = add_live_push_routes(app, network=context.network, timetable=timetable,
-                               snapshot=snapshot, clock=context.clock, limits=PushLimits())
+                               snapshot=snapshot, clock=context.clock, limits=PushLimits(), boards=boards)
     lag = LoopLagMonitor()
     app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run)]
     if ingest is not None:

@@ -6,15 +6,15 @@ Every call but the description needs an API key (``X-Api-Key`` header or
 point in the same system. Errors are ``{"error": {"code", "message"}}``.
 
 Cost per request is a lookup where it can be: stop grid, line stop lists
-and their JSON are built once per network; arrivals per stop once per live
-snapshot and minute, the vehicles of each line once per snapshot and second.
+and their JSON are built once per network; a stop's arrivals are rendered
+once per board of the stop (``transit.boards``: the service's one board cache
+hands out a board made from the current predictions within the last minute),
+the vehicles of each line once per snapshot and second.
 """
 
 from __future__ import annotations
 
-import enum
 import math
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +23,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from transit.api.app_index import Coords, NetworkIndex, position
 from transit.api.ratelimit import KeyPolicy, TokenBuckets, retry_after_header
-from transit.arrivals import Source, StopTimetable, list_arrivals
+from transit.arrivals import Source, StopTimetable
+from transit.boards.board import StopBoard, StopBoards
+from transit.boards.cache import BoardCache, Reuse
 from transit.freshness import LIVE_MAX_AGE_S, is_fresh
-from transit.geo import distance_m, gcj02_to_wgs84, wgs84_to_gcj02
+from transit.geo import gcj02_to_wgs84
 from transit.live.tracking import LiveSnapshot
 from transit.model.line_names import line_order_key
 from transit.model.network import Network
@@ -36,95 +39,13 @@ PREFIX = "/app/v1"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_RADIUS_M, MAX_RADIUS_M = 500.0, 3000.0
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-GRID_CELL_M = 500.0
-_M_PER_DEG_LAT = 111_320.0
 _JSON = {"Content-Type": "application/json", "X-Content-Type-Options": "nosniff"}
-
-
-class Coords(enum.StrEnum):
-    WGS84 = "wgs84"
-    GCJ02 = "gcj02"
+# Minutes-to-go at most a minute old, from the current predictions.
+APP_REUSE = Reuse(60.0)
 
 
 class BadParameter(ValueError):
     """A query parameter out of its range; the message names it."""
-
-
-def _position(coords: Coords, lat: float, lon: float) -> tuple[float, float]:
-    if coords is Coords.GCJ02:
-        lat, lon = wgs84_to_gcj02(lat, lon)
-    return round(lat, 6), round(lon, 6)
-
-
-class NetworkIndex:
-    """What the API serves from the network alone, built once per schedule version."""
-
-    def __init__(self, network: Network) -> None:
-        self.network = network
-        lines_at: dict[str, set[str]] = {}
-        for pattern in network.patterns.values():
-            for stop_id in pattern.stop_ids:
-                lines_at.setdefault(stop_id, set()).add(pattern.route_id)
-        self.lines_at = {
-            stop_id: [{"route_id": r, "short_name": network.routes[r].short_name}
-                      for r in sorted(routes, key=lambda r: line_order_key(network.routes[r].short_name))]
-            for stop_id, routes in lines_at.items()
-        }
-        self.stops = {c: {s.stop_id: self._stop(s.stop_id, c) for s in network.stops.values()} for c in Coords}
-        lat0 = sum(s.lat for s in network.stops.values()) / max(1, len(network.stops))
-        self._m_per_deg_lon = _M_PER_DEG_LAT * math.cos(math.radians(lat0))
-        self._grid: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
-        for stop in network.stops.values():
-            self._grid.setdefault(self._cell(stop.lat, stop.lon), []).append((stop.stop_id, stop.lat, stop.lon))
-        self.lines = {c: {r: orjson.dumps(self._line(r, c)) for r in network.routes} for c in Coords}
-
-    def _stop(self, stop_id: str, coords: Coords) -> dict[str, Any]:
-        stop = self.network.stops[stop_id]
-        lat, lon = _position(coords, stop.lat, stop.lon)
-        return {"stop_id": stop_id, "name": stop.name, "lat": lat, "lon": lon}
-
-    def _cell(self, lat: float, lon: float) -> tuple[int, int]:
-        return (math.floor(lon * self._m_per_deg_lon / GRID_CELL_M), math.floor(lat * _M_PER_DEG_LAT / GRID_CELL_M))
-
-    def list_nearby(self, lat: float, lon: float, radius_m: float, limit: int) -> list[tuple[float, str]]:
-        """(distance m, stop id) of the stops within ``radius_m`` of a WGS-84
-        point, nearest first, at most ``limit``."""
-        cx, cy = self._cell(lat, lon)
-        reach = math.ceil(radius_m / GRID_CELL_M) + 1  # +1: the projection is exact only at lat0
-        found = []
-        for x in range(cx - reach, cx + reach + 1):
-            for y in range(cy - reach, cy + reach + 1):
-                for stop_id, s_lat, s_lon in self._grid.get((x, y), ()):
-                    d = distance_m(lat, lon, s_lat, s_lon)
-                    if d <= radius_m:
-                        found.append((d, stop_id))
-        found.sort()
-        return found[:limit]
-
-    def _line(self, route_id: str, coords: Coords) -> dict[str, Any]:
-        """The line's stops in order per direction, along its main pattern
-        (the one most trips of that direction run)."""
-        network = self.network
-        route = network.routes[route_id]
-        trips_of: dict[str, list[str]] = {}
-        for trip in network.trips.values():
-            if trip.route_id == route_id:
-                trips_of.setdefault(trip.pattern_id, []).append(trip.headsign)
-        main: dict[int, str] = {}
-        for pattern_id in sorted(trips_of, key=lambda p: (-len(trips_of[p]), p)):
-            main.setdefault(network.patterns[pattern_id].direction_id, pattern_id)
-        directions = []
-        for direction_id, pattern_id in sorted(main.items()):
-            pattern = network.patterns[pattern_id]
-            directions.append({
-                "direction_id": direction_id,
-                "headsign": Counter(trips_of[pattern_id]).most_common(1)[0][0],
-                "pattern_id": pattern_id,
-                "stops": [{**self.stops[coords][s], "stop_sequence": pattern.sequence_at(i)}
-                          for i, s in enumerate(pattern.stop_ids)],
-            })
-        return {"route_id": route_id, "short_name": route.short_name, "long_name": route.long_name,
-                "coords": coords.value, "directions": directions}
 
 
 class PerSnapshot:
@@ -146,14 +67,34 @@ class PerSnapshot:
         return self._values
 
 
+class ArrivalBodies:
+    """The arrivals JSON of each stop and coordinate system, rendered once per
+    board of the stop."""
+
+    def __init__(self, index: NetworkIndex) -> None:
+        self._index = index
+        self._bodies: dict[tuple[str, Coords], tuple[StopBoard, bytes]] = {}
+        self.builds = 0  # bodies rendered (tests, metrics)
+
+    def body(self, board: StopBoard, coords: Coords) -> bytes:
+        key = (board.stop_id, coords)
+        entry = self._bodies.get(key)
+        if entry is not None and entry[0] is board:
+            return entry[1]
+        body = orjson.dumps(_arrivals(self._index, board, coords))
+        self._bodies[key] = (board, body)
+        self.builds += 1
+        return body
+
+
 @dataclass(frozen=True)
 class AppApi:
     index: NetworkIndex
-    timetable: StopTimetable
     snapshot: Callable[[], LiveSnapshot]
     clock: Callable[[], float]
     buckets: TokenBuckets
-    arrivals: PerSnapshot
+    boards: BoardCache
+    arrivals: ArrivalBodies
     vehicles: PerSnapshot
     openapi: bytes
 
@@ -217,21 +158,17 @@ async def stop_arrivals(request: web.Request) -> web.Response:
     api = request.app[API]
     stop_id = request.match_info["stop_id"]
     coords = _coords(request)
-    now = api.clock()
-    snapshot = api.snapshot()
-    cache = api.arrivals.values(snapshot, now)
-    body = cache.get((stop_id, coords))
-    if body is None:
-        if stop_id not in api.index.network.stops:
-            return _error(404, "unknown_stop", f"no stop with stop_id {_quoted(stop_id)}")
-        body = cache[(stop_id, coords)] = orjson.dumps(_arrivals(api, snapshot, stop_id, coords, now))
-    return _ok(body)
+    if stop_id not in api.index.network.stops:
+        return _error(404, "unknown_stop", f"no stop with stop_id {_quoted(stop_id)}")
+    board = api.boards.get(stop_id, api.snapshot().predictions, api.clock(), APP_REUSE)
+    return _ok(api.arrivals.body(board, coords))
 
 
-def _arrivals(api: AppApi, snapshot: LiveSnapshot, stop_id: str, coords: Coords, now: float) -> dict[str, Any]:
-    network = api.index.network
+def _arrivals(index: NetworkIndex, board: StopBoard, coords: Coords) -> dict[str, Any]:
+    """Every arrival on the board, grouped by route (a line ending here too)."""
+    network = index.network
     by_line: dict[str, list[dict[str, Any]]] = {}
-    for a in list_arrivals(network, api.timetable, snapshot.predictions, stop_id, now):
+    for a in board.arrivals:
         predicted = a.source is Source.PREDICTED
         by_line.setdefault(a.route_id, []).append({
             "trip_id": a.trip_id,
@@ -239,7 +176,7 @@ def _arrivals(api: AppApi, snapshot: LiveSnapshot, stop_id: str, coords: Coords,
             "direction_id": network.trips[a.trip_id].direction_id,
             "time": round(a.time),
             "scheduled": round(a.scheduled),
-            "minutes": max(0, math.floor((a.time - now) / 60)),
+            "minutes": max(0, math.floor((a.time - board.at) / 60)),
             "source": a.source.value,
             "vehicle_id": a.vehicle_id,
             "delay_s": round(a.time - a.scheduled) if predicted else None,
@@ -247,7 +184,7 @@ def _arrivals(api: AppApi, snapshot: LiveSnapshot, stop_id: str, coords: Coords,
         })
     lines = [{"route_id": r, "short_name": network.routes[r].short_name, "arrivals": by_line[r]}
              for r in sorted(by_line, key=lambda r: line_order_key(network.routes[r].short_name))]
-    return {"stop": api.index.stops[coords][stop_id], "at": round(now), "coords": coords.value, "lines": lines}
+    return {"stop": index.stops[coords][board.stop_id], "at": round(board.at), "coords": coords.value, "lines": lines}
 
 
 async def get_line(request: web.Request) -> web.Response:
@@ -284,7 +221,7 @@ async def line_vehicles(request: web.Request) -> web.Response:
 
 def _vehicle(api: AppApi, snapshot: LiveSnapshot, v: VehicleState, coords: Coords, now: float) -> dict[str, Any]:
     network = api.index.network
-    lat, lon = _position(coords, v.lat, v.lon)
+    lat, lon = position(coords, v.lat, v.lon)
     next_stop = None
     if v.stop_id is not None and v.stop_id in network.stops:
         arrival = next((s.arrival for p in _fresh_predictions(snapshot, v.vehicle_id, now)
@@ -378,13 +315,16 @@ def add_app_routes(
     snapshot: Callable[[], LiveSnapshot],
     clock: Callable[[], float],
     keys: Mapping[str, KeyPolicy],
+    boards: BoardCache | None = None,
 ) -> web.Application:
     """Mount the app API on ``app`` under ``/app/v1``; returns the sub-application
     (its router lists exactly the API's routes). ``keys`` maps each API key to
-    its policy; ``snapshot`` is read at each request."""
+    its policy; ``snapshot`` is read at each request. Boards come from
+    ``boards``, the service's one cache, or a cache of their own."""
     api = web.Application(middlewares=[_guard])
-    api[API] = AppApi(NetworkIndex(network), timetable, snapshot, clock, TokenBuckets(keys),
-                      PerSnapshot(60.0), PerSnapshot(1.0), OPENAPI_PATH.read_bytes())
+    index = NetworkIndex(network)
+    api[API] = AppApi(index, snapshot, clock, TokenBuckets(keys), boards or BoardCache(StopBoards(network, timetable)),
+                      ArrivalBodies(index), PerSnapshot(1.0), OPENAPI_PATH.read_bytes())
     api.router.add_get("/openapi.json", openapi)
     api.router.add_get("/stops/nearby", stops_nearby)
     api.router.add_get("/stops/{stop_id}/arrivals", stop_arrivals)

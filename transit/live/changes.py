@@ -6,7 +6,7 @@ a few seconds does not count as a change: a stop's view is its next arrivals
 (line, headsign, trip, time rounded to ``ROUND_S``, predicted or timetable);
 a line's view is its live vehicles (trip, direction, next stop, delay rounded
 to ``ROUND_S``). Views are plain tuples, so "changed" is ``!=``.
-Pure: the board, the vehicles and the clock come in as arguments.
+Pure: the stop's board (``transit.boards``) and the vehicles come in as arguments.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import enum
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from transit.arrivals import Source, StopTimetable, list_arrivals
-from transit.model.network import Network
-from transit.prediction.publish import PredictionBoard
+from transit.arrivals import Source
+from transit.boards.board import StopBoard
 from transit.tracking.state import VehicleState
 
 ROUND_S = 30  # times and delays are shown to the half minute
 ROWS_PER_STOP = 12  # a stop view lists at most this many arrivals
-HORIZON_S = 3600.0
 
 
 class ViewKind(enum.StrEnum):
@@ -60,21 +58,10 @@ def round_s(seconds: float) -> int:
     return int(round(seconds / ROUND_S)) * ROUND_S
 
 
-def stop_view(
-    network: Network,
-    timetable: StopTimetable,
-    board: PredictionBoard,
-    stop_id: str,
-    now: float,
-    *,
-    horizon_s: float = HORIZON_S,
-    rows: int = ROWS_PER_STOP,
-) -> StopView:
-    """The next ``rows`` arrivals at ``stop_id`` as a client shows them."""
-    return tuple(
-        ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source)
-        for a in list_arrivals(network, timetable, board, stop_id, now, horizon_s)[:rows]
-    )
+def stop_view(board: StopBoard, rows: int = ROWS_PER_STOP) -> StopView:
+    """The next ``rows`` arrivals of a stop's board as a client shows them."""
+    return tuple(ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source)
+                 for a in board.arrivals[:rows])
 
 
 def line_views(vehicles: Iterable[VehicleState], route_ids: Collection[str]) -> dict[str, LineView]:
