@@ -26,7 +26,7 @@ Schedules:    transit import-gtfs FEED.zip, transit versions, transit export-gtf
 Check a feed: transit validate FEED.zip   (no database needed)
 Accuracy:     transit simulate ..., transit replay ...   (score tracking and predictions)
 Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
-Blocks:       transit blocks --mdvsp FILE.inp   (benchmark instances, proven optimal)
+Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
@@ -209,13 +209,18 @@ def _add_posters_command(command: Command) -> None:
 
 
 def _add_blocks_command(command: Command) -> None:
-    blocks = command("blocks", help="chain trips into vehicle blocks at least cost, with a lower bound "
-                     "and the gap (benchmark instances for now; schedules: issue 12)")
-    blocks.add_argument("--mdvsp", type=Path, required=True, metavar="FILE",
-                        help="a multi-depot benchmark instance: .inp, or a .zip holding one "
-                        "(a bounds.txt beside it adds the proven optimum to the summary)")
+    blocks = command("blocks", help="chain trips into vehicle blocks at least cost, with a bound and the gap")
+    source = blocks.add_mutually_exclusive_group(required=True)
+    source.add_argument("--version", type=int, metavar="N", help="block a stored version's typical day")
+    source.add_argument("--mdvsp", type=Path, metavar="FILE", help="block a benchmark instance (.inp, or a "
+                        ".zip holding one; a bounds.txt beside it adds the proven optimum)")
     blocks.add_argument("--time-limit", type=float, default=60.0, metavar="S",
                         help="seconds to search; then the best blocking and its bound (default 60)")
+    blocks.add_argument("--depots", type=Path, metavar="FILE", help="CSV name,lat,lon,capacity (default: demo)")
+    blocks.add_argument("--day-type", choices=("weekday", "saturday", "sunday"), default="weekday")
+    blocks.add_argument("--max-wait", type=float, metavar="MIN", help="longest wait searched (min, default 90)")
+    blocks.add_argument("--out", type=Path, metavar="FILE.zip", help="write the version with the new block_ids")
+    blocks.add_argument("--tods", action="store_true", help="with --out: add the TODS deadhead files")
     blocks.set_defaults(run=_run_blocks)
 
 
@@ -368,51 +373,26 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
 
 def _run_blocks(args: argparse.Namespace, config: Config, console: Console) -> int:
     from feeds.mdvsp.command import BlocksInputError, run_blocks
+    from feeds.schedules.command import ScheduleBlocksError, run_version_blocks
 
     try:
-        return run_blocks(args, console)
-    except BlocksInputError as exc:
+        if args.mdvsp is not None:
+            return run_blocks(args, console)
+        return run_version_blocks(args, console, partial(_with_database, config))
+    except (BlocksInputError, ScheduleBlocksError) as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
 
 
 def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from zoneinfo import ZoneInfo
+    from signage.poster_command import UnknownStops, run_posters
 
-    from signage.posters import write_posters
-    from transit.gtfs.feed import load_feed_file
-    from transit.progress import progress_bar, steps
-    from transit.versions import NoLiveSchedule, load_live_schedule
-
-    if args.gtfs is not None:
-        with steps(console, f"loading {args.gtfs}") as note:
-            network = load_feed_file(args.gtfs, note).network
-    else:
-        loaded = []
-
-        async def load(pool: object) -> None:
-            with steps(console, "loading the live schedule") as note:
-                loaded.append((await load_live_schedule(pool, note)).network)  # type: ignore[arg-type]
-
-        try:
-            _with_database(config, load)
-        except NoLiveSchedule as exc:
-            console.print(f"[red]{exc}[/red]", highlight=False)
-            return 1
-        network = loaded[0]
-    base_url = args.base_url or f"http://{config.http_host}:{config.http_port}"
-    if args.base_url is None:
-        console.print(f"[yellow]no --base-url: the QR codes point at {base_url}[/yellow]", highlight=False)
-    unknown = [s for s in args.stops or () if s not in network.stops]
-    if unknown:
-        console.print(f"[red]no such stop: {', '.join(unknown)}[/red]", highlight=False)
+    try:
+        return run_posters(args, console, partial(_with_database, config),
+                           f"http://{config.http_host}:{config.http_port}")
+    except UnknownStops as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
-    day = args.day or datetime.now(ZoneInfo(network.timezone)).date()
-    with progress_bar(console, f"posters ({args.size}, {args.format})") as advance:
-        written = write_posters(network, args.out, base_url=base_url, day=day, size=args.size,
-                                fmt=args.format, stop_ids=args.stops, progress=advance)
-    console.print(f"{len(written)} posters written to {args.out} (first/last buses of {day})")
-    return 0
 
 
 if __name__ == "__main__":

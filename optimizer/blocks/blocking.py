@@ -30,12 +30,15 @@ class Block:
 class Blocking:
     blocks: tuple[Block, ...]
     cost: int
-    lower_bound: int  # proven: no blocking of these trips costs less
+    lower_bound: int  # proven: no blocking of these trips costs less, whatever its waits
     status: Status
     method: str
     fleet_bounds: FleetBounds
     lp_bound: float | None  # the LP relaxation's value, where an LP was solved
     baseline_cost: int | None  # the greedy blocking's cost, None if greedy found none
+    # When the search left waits over ``max_wait_s`` out: no blocking within the
+    # cap costs less than this (at least ``lower_bound``).
+    lower_bound_within_cap: int | None = None
 
     @property
     def fleet(self) -> int:

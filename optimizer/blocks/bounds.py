@@ -2,7 +2,8 @@
 
 - ``chain``: the fewest chains of connections that cover every trip (a minimum
   path cover, n minus a maximum matching), depot capacities aside. It knows the
-  deadheads and layovers, so it is the tightest of the three.
+  deadheads and layovers, so it is the tightest of the three. When the search
+  caps waits, ``all_waits`` is the same bound without the cap (``waiting_lines``).
 - ``deficit``: the deficit function summed over all terminals, i.e. the most
   trips running or in layover at one instant; each needs its own vehicle
   whatever the deadheads.
@@ -34,12 +35,17 @@ class Deficit:
 
 @dataclass(frozen=True, slots=True)
 class FleetBounds:
-    chain: int
+    chain: int  # over the connections searched
     deficit: Deficit | None = None  # when trips have times and places
+    # Fewest vehicles when waits of any length are allowed; set when the search
+    # left the long waits out (``max_wait_s``), so ``chain`` may be above it.
+    all_waits: int | None = None
 
     @property
     def best(self) -> int:
-        return max(self.chain, self.deficit.peak if self.deficit else 0)
+        """Vehicles every blocking of the trips needs, whatever its waits."""
+        chains = self.chain if self.all_waits is None else self.all_waits
+        return max(chains, self.deficit.peak if self.deficit else 0)
 
 
 def chain_bound(network: BlockingNetwork) -> int:

@@ -75,6 +75,11 @@ def check_input(blocking_input: BlockingInput, matrix: DeadheadMatrix) -> list[I
                               f"{h.time_s} s at cost {h.cost}: neither may be negative")
                  for h in blocking_input.deadheads if h.time_s < 0 or h.cost < 0]
     problems += _missing_deadheads(blocking_input, matrix)
+    cap = blocking_input.max_wait_s
+    if cap is not None and cap < blocking_input.min_layover_s:
+        problems.append(InputProblem(Code.BAD_WAIT_CAP, f"the longest wait allowed ({cap} s) is shorter "
+                                     f"than the minimum layover ({blocking_input.min_layover_s} s): no "
+                                     "trip could follow another; allow at least the layover"))
     return problems
 
 
@@ -105,7 +110,10 @@ def _connections_from(i: int, blocking_input: BlockingInput, matrix: DeadheadMat
     """Rows ``(i, j, cost)`` for every trip ``j`` one vehicle can run after ``i``."""
     travel = matrix.time_s[end_place[i], start_place]
     ready = end[i] + blocking_input.min_layover_s + travel
-    follows = np.flatnonzero((start >= ready) & (travel != MISSING))
+    allowed = (start >= ready) & (travel != MISSING)
+    if blocking_input.max_wait_s is not None:
+        allowed &= start - end[i] - travel <= blocking_input.max_wait_s
+    follows = np.flatnonzero(allowed)
     follows = follows[follows != i]
     idle_s = start[follows] - end[i] - travel[follows]
     cost = matrix.cost[end_place[i], start_place[follows]] + blocking_input.costs.idle_cost(idle_s)

@@ -50,10 +50,16 @@ class CostRates:
 @dataclass(frozen=True, slots=True)
 class BlockingInput:
     """Trips to chain into blocks. A vehicle may run trip ``j`` after trip ``i`` when
-    ``i.end_s + min_layover_s + deadhead(i.end_place, j.start_place) <= j.start_s``."""
+    ``i.end_s + min_layover_s + deadhead(i.end_place, j.start_place) <= j.start_s``.
+
+    ``max_wait_s`` leaves out of the search every connection whose wait (from
+    reaching ``j``'s start place to ``j``'s departure, layover included) is
+    longer: a day of thousands of trips has millions of connections otherwise.
+    The lower bound does not rely on it (see ``waiting_lines``)."""
 
     trips: tuple[Trip, ...]
     depots: tuple[Depot, ...]
     deadheads: tuple[Deadhead, ...]
     costs: CostRates
     min_layover_s: int = 0
+    max_wait_s: int | None = None

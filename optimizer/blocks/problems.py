@@ -19,6 +19,7 @@ class Code(enum.StrEnum):
     TRIP_ENDS_BEFORE_START = "trip_ends_before_start"
     DEADHEAD_MISSING = "deadhead_missing"
     BAD_DEADHEAD = "bad_deadhead"
+    BAD_WAIT_CAP = "bad_wait_cap"
     CONNECTION_CYCLE = "connection_cycle"
     TRIP_UNREACHABLE = "trip_unreachable"
     TRIP_STRANDED = "trip_stranded"

@@ -3,6 +3,12 @@
 asyncpg is imported only inside this package (STYLE.md habit 10).
 """
 
+from collections.abc import Awaitable, Callable
+
 from asyncpg import Pool
 
-__all__ = ["Pool"]  # the pool type, for code outside store/ that passes one along
+# Runs ``work(pool)`` on the configured database and returns an exit code: the
+# CLI's wiring hands one to command bodies that need the store.
+WithPool = Callable[[Callable[[Pool], Awaitable[None]]], int]
+
+__all__ = ["Pool", "WithPool"]  # for code outside store/ that passes a pool along, or a runner
