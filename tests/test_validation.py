@@ -65,6 +65,7 @@ def test_a_control_character_is_named_in_the_message() -> None:
 @pytest.mark.parametrize(("changes", "field"), [
     ({"tap_id": "t\x00"}, "tap_id"), ({"vehicle_id": ""}, "vehicle_id"),
     ({"medium": "cash"}, "medium"), ({"lon": 200.0}, "lon"), ({"timestamp": NOW + 3600}, "timestamp"),
+    ({"lat": None}, "lat"), ({"amount_fen": -1}, "amount_fen"), ({"line_id": "L\n1"}, "line_id"),
 ])
 def test_each_fault_of_a_tap_is_named(changes: dict, field: str) -> None:
     refusal = check_tap(tap(**changes))

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from feeds.replay.arguments import add_replay_arguments
 from transit.config import Config, ConfigError, load_config
 from transit.gtfs.problems import InvalidFeed
 
@@ -27,6 +28,7 @@ Check a feed: transit validate FEED.zip   (no database needed)
 Accuracy:     transit simulate ..., transit replay ...   (score tracking and predictions)
 Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
+Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_replay_command(command)
     _add_posters_command(command)
     _add_blocks_command(command)
+    _add_taps_command(command)
     return parser
 
 
@@ -141,55 +144,7 @@ def _add_schedule_commands(command: Command) -> None:
 def _add_replay_command(command: Command) -> None:
     replay = command("replay", help="replay recorded days of GPS reports through live tracking, "
                      "with a score against truth")
-    network_source = replay.add_mutually_exclusive_group(required=True)
-    network_source.add_argument("--gtfs", type=Path, help="GTFS zip the reports ran on")
-    network_source.add_argument("--demo-city", type=int, metavar="SEED",
-                                help="generate the demo city with this seed instead of --gtfs")
-    replay.add_argument("--reports", type=Path, action="append", required=True, metavar="PATH",
-                        help="one day of reports: a JT/T 808 capture (.bin/.808), a report CSV, "
-                        "a flattened GTFS-RT CSV, .pb files or a folder of them; repeat for "
-                        "several days in order, or give a folder of day folders")
-    replay.add_argument("--format", default="auto",
-                        choices=("auto", "csv", "gtfsrt-csv", "gtfsrt-pb", "jt808"),
-                        help="force the input format (default: by extension and header)")
-    replay.add_argument("--columns", default="", metavar="FIELD=COLUMN,...",
-                        help="report CSV column names, e.g. vehicle_id=veh,timestamp=ts "
-                        "(fields: vehicle_id timestamp lat lon speed_mps bearing received_at)")
-    replay.add_argument("--bindings", type=Path, help="CSV phone,vehicle_id for JT/T 808 terminals "
-                        "(default: the phone number is the vehicle id)")
-    replay.add_argument("--assignments", type=Path,
-                        help="CSV service_date,vehicle_id,block_id: the day's vehicle blocks")
-    replay.add_argument("--stop-events-out", type=Path, metavar="FILE",
-                        help="write every detected stop event to this CSV")
-    replay.add_argument("--truth", type=Path, metavar="FILE",
-                        help="CSV of true passages (trip_id, stop_sequence, arrival) to score against")
-    replay.add_argument("--truth-columns", default="", metavar="FIELD=COLUMN,...",
-                        help="truth column names (fields: trip_id stop_sequence arrival departure vehicle_id)")
-    replay.add_argument("--truth-sequence", choices=("gtfs", "index"), default="gtfs",
-                        help="truth stop_sequence is GTFS's (default) or the 1-based pattern index "
-                        "(the simulator's truth_passages.csv)")
-    replay.add_argument("--vehicle-positions-out", type=Path, metavar="DIR",
-                        help="write GTFS-RT VehiclePositions snapshots as DIR/vp-<unix>.pb")
-    replay.add_argument("--snapshot-every", type=float, default=30.0, metavar="SECONDS",
-                        help="simulated seconds between VehiclePositions snapshots (default 30)")
-    replay.add_argument("--predict", action="store_true",
-                        help="predict arrivals during the replay (learning each day before the next) "
-                        "and score them with two baselines; implied by the options below")
-    replay.add_argument("--score-days", metavar="N[,M...]",
-                        help="1-based indexes of the replayed days whose predictions are scored "
-                        "(default: the last day); earlier days are learned as history")
-    replay.add_argument("--publish-every", type=float, default=60.0, metavar="SECONDS",
-                        help="seconds between two published predictions of a vehicle, as a consumer "
-                        "polling the feed sees them; only published ones are scored (default 60)")
-    replay.add_argument("--predictions-out", type=Path, metavar="FILE",
-                        help="write the model's published predictions as CSV (made_at, vehicle_id, "
-                        "service_date, trip_id, stop_sequence, stop_id, predicted_arrival; Unix s), "
-                        "only stops up to 30 min ahead of made_at, to keep the file a sane size")
-    replay.add_argument("--prediction-table", type=Path, metavar="FILE.csv",
-                        help="write the scores per horizon and method (MAE, median, p90, bias, "
-                        "share in band, MAE change vs delay carried forward) as CSV")
-    replay.add_argument("--prediction-plot", type=Path, metavar="FILE.png",
-                        help="write a PNG of mean absolute error against horizon, one line per method")
+    add_replay_arguments(replay)
     replay.set_defaults(run=_run_replay)
 
 
@@ -222,6 +177,27 @@ def _add_blocks_command(command: Command) -> None:
     blocks.add_argument("--out", type=Path, metavar="FILE.zip", help="write the version with the new block_ids")
     blocks.add_argument("--tods", action="store_true", help="with --out: add the TODS deadhead files")
     blocks.set_defaults(run=_run_blocks)
+
+
+def _add_taps_command(command: Command) -> None:
+    taps = command("taps", help="fare taps: import the fare back office's files")
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common, argparse.SUPPRESS)
+    actions = taps.add_subparsers(dest="taps_command", required=True, metavar="ACTION")
+    imp = actions.add_parser("import", parents=[common], help="store a back-office CSV of "
+                             "payments; rows already stored (same transaction id) are skipped")
+    imp.add_argument("file", type=Path, help="CSV (or .csv.gz), one payment per row")
+    imp.add_argument("--columns", default="", metavar="FIELD=COLUMN,...",
+                     help="column names, e.g. txn_id=流水号,card_id=卡号 (fields: txn_id card_id "
+                     "time vehicle_id medium line_id amount transfer lat lon; the last five optional)")
+    imp.add_argument("--timezone", default="Asia/Shanghai", help="of times written without an "
+                     "offset (default Asia/Shanghai)")
+    imp.add_argument("--time-format", metavar="STRPTIME", help="e.g. %%Y%%m%%d%%H%%M%%S "
+                     "(default: Unix seconds or ISO 8601)")
+    imp.add_argument("--encoding", default="utf-8", help="of the file, e.g. gb18030 (default utf-8)")
+    imp.add_argument("--media", default="", metavar="VALUE=MEDIUM,...",
+                     help="the file's medium codes, e.g. 1=card,2=wechat,3=alipay")
+    imp.set_defaults(run=_run_taps_import)
 
 
 def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
@@ -382,6 +358,17 @@ def _run_blocks(args: argparse.Namespace, config: Config, console: Console) -> i
     except (BlocksInputError, ScheduleBlocksError) as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
+
+
+def _run_taps_import(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.taps.command import TapImportError, read_for_import, store_tap_file
+
+    try:
+        read = read_for_import(args, config.pseudonym_key)
+    except TapImportError as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        return EXIT_INVALID_INPUT
+    return _with_database(config, store_tap_file, read, console)
 
 
 def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:

@@ -35,16 +35,26 @@ class VehicleReport:
 
 @dataclass(frozen=True, slots=True)
 class Tap:
-    """One fare payment on board; ``account_hash`` is already pseudonymised."""
+    """One fare payment on board; ``account_hash`` is already pseudonymised.
+
+    ``tap_id`` is the payment's transaction id, one per payment whatever path
+    it came by (reader push, back-office file), so a resend is a duplicate.
+    ``timestamp`` is the reader's clock, which may be off (``transit.flow.clocks``).
+    Back-office files carry no position but the line, the amount and whether
+    the payment was a transfer; the readers' pushes carry a position.
+    """
 
     tap_id: str
     vehicle_id: str
     timestamp: float
     medium: PaymentMedium
     account_hash: str
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     received_at: float
+    line_id: str | None = None
+    amount_fen: int | None = None  # fare paid, in fen (0.01 yuan)
+    transfer: bool | None = None  # a transfer discount applied
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ MAX_FUTURE_S = 300.0
 # Blind-zone backlogs (JT/T 808 0x0704) and late fare files arrive days late, never months.
 MAX_AGE_S = 31 * 86_400.0
 MAX_SPEED_MPS = 100.0
+MAX_FARE_FEN = 100_000  # 1,000 yuan: far above any bus fare, below any typo of a card number
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +119,14 @@ def check_tap(tap: Tap) -> Refusal | None:
         check_instant("timestamp", tap.timestamp, tap.received_at),
         check_number("lat", tap.lat, -90.0, 90.0),
         check_number("lon", tap.lon, -180.0, 180.0),
+        _check_position_whole(tap.lat, tap.lon),
+        None if tap.line_id is None else check_text("line_id", tap.line_id),
+        check_number("amount_fen", tap.amount_fen, 0, MAX_FARE_FEN),
     )
+
+
+def _check_position_whole(lat: float | None, lon: float | None) -> Refusal | None:
+    if (lat is None) != (lon is None):
+        return Refusal("half_position", "lat" if lat is None else "lon",
+                       "lat and lon must be given together or not at all")
+    return None

@@ -1,14 +1,14 @@
 """Simulate one service day: vehicles, true movements, GPS reports, taps, truth.
 
 Pure: the same network, day, seed and parameters give the same ``SimulatedDay``.
-Independent random streams (running, GPS, taps, fleet) are spawned from the
-seed, so changing a GPS knob does not change how buses ran.
+Independent random streams (running, GPS, taps, fleet, riders, reader clocks)
+are spawned from the seed, so changing a GPS knob does not change how buses ran.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -16,6 +16,8 @@ import numpy as np
 from feeds.simulator.demand import StopDemand, build_demand
 from feeds.simulator.gps import GpsCounts, ShapeArrays, vehicle_reports, vehicle_track
 from feeds.simulator.params import SimulationParams
+from feeds.simulator.pos_clocks import reader_offsets, with_reader_clocks
+from feeds.simulator.riders import with_rider_days
 from feeds.simulator.running import (
     Progress, StopPassage, VehicleDay, block_key, list_passages, run_day,
 )
@@ -70,6 +72,8 @@ class SimulatedDay:
     assignments: Mapping[str, str]  # vehicle_id -> block_id
     plates: Mapping[str, str]  # vehicle_id -> plate, for the vehicles that ran
     stats: SimulationStats
+    # vehicle_id -> seconds its POS reader runs ahead; empty when not simulated
+    reader_offsets: Mapping[str, float] = field(default_factory=dict)
 
 
 def simulate_day(
@@ -86,8 +90,10 @@ def simulate_day(
     and what really happened. Each block gets one vehicle, drawn from
     ``vehicles`` (default: a fleet the size of the day's blocks) in a seeded
     order. Raises ``FleetTooSmall`` when there are fewer vehicles than blocks."""
-    running_rng, gps_rng, taps_rng, fleet_rng = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    # Streams are spawned by index, so the later ones (riders, reader clocks)
+    # leave the earlier ones, and so every day simulated before them, as they were.
+    running_rng, gps_rng, taps_rng, fleet_rng, *riders_and_clocks = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)
     )
     trips = list_trips_on(network, service_date)
     blocks = list(dict.fromkeys(block_key(t) for t in trips))  # by first departure
@@ -104,8 +110,8 @@ def simulate_day(
     shapes = ShapeArrays(network)
     reports, counts = _fleet_reports(days, network, shapes, params, gps_rng)
 
-    taps, journeys = make_taps(network, service_date, days, shapes, params, taps_rng)
-    taps.sort(key=lambda t: (t.received_at, t.tap_id))
+    taps, journeys, offsets = _day_taps(network, service_date, days, shapes, params,
+                                        (taps_rng, *riders_and_clocks))
 
     passages = [
         p for vehicle in days for run in vehicle.runs
@@ -127,7 +133,24 @@ def simulate_day(
         assignments={d.vehicle_id: d.block_id for d in days},
         plates={d.vehicle_id: plates[d.vehicle_id] for d in days},
         stats=stats,
+        reader_offsets=offsets,
     )
+
+
+def _day_taps(network: Network, service_date: date, days: Sequence[VehicleDay],
+              shapes: ShapeArrays, params: SimulationParams,
+              rngs: Sequence[np.random.Generator],
+              ) -> tuple[list[RawTap], list[Journey], dict[str, float]]:
+    """Taps in the order the service receives them, journeys by tap id, and
+    the readers' clock offsets; ``rngs``: the taps', riders' and clocks' streams."""
+    taps_rng, riders_rng, clocks_rng = rngs
+    taps, journeys = make_taps(network, service_date, days, shapes, params, taps_rng)
+    if params.chained_riders:
+        taps, journeys = with_rider_days(network, taps, journeys, params, riders_rng)
+    offsets = reader_offsets((d.vehicle_id for d in days), params, clocks_rng)
+    taps = with_reader_clocks(taps, offsets)
+    taps.sort(key=lambda t: (t.received_at, t.tap_id))
+    return taps, journeys, offsets
 
 
 def _fleet_reports(days: Sequence[VehicleDay], network: Network, shapes: ShapeArrays,

@@ -58,7 +58,8 @@ def _optional(value: float | None) -> str:
 
 def write_day(day: SimulatedDay, out_dir: Path | str) -> Path:
     """Write reports.csv, taps.csv, truth_passages.csv, truth_journeys.csv,
-    assignments.csv and stats.json into ``out_dir`` (created); returns it."""
+    assignments.csv and stats.json into ``out_dir`` (created), and
+    truth_reader_clocks.csv when reader clocks were simulated; returns it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write(out / "reports.csv", REPORT_COLUMNS, (
@@ -80,6 +81,9 @@ def write_day(day: SimulatedDay, out_dir: Path | str) -> Path:
         (date_text, vehicle_id, day.plates.get(vehicle_id, ""), block_id)
         for vehicle_id, block_id in sorted(day.assignments.items())
     ))
+    if day.reader_offsets:
+        _write(out / "truth_reader_clocks.csv", ("vehicle_id", "offset_s"),
+               ((v, repr(o)) for v, o in sorted(day.reader_offsets.items())))
     stats = {"service_date": date_text, **dataclasses.asdict(day.stats)}
     (out / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     return out

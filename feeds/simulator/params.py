@@ -64,6 +64,27 @@ class SimulationParams:
     rider_pool: int = 20_000  # distinct accounts, so a card taps several times a day
     payment_mix: tuple[float, float, float] = (0.60, 0.25, 0.15)  # card, wechat, alipay
     tap_upload_delay_s: tuple[float, float] = (1.0, 20.0)
+    # --- riders' days (off: each tap's account is drawn from the pool at random) ---
+    # On, taps are chained into riders' days (``riders``): a rider's next bus trip
+    # starts near where the last one ended, and the last trip tends to go home,
+    # so trip chaining (issue 11) can be measured. Off keeps seeded days as they were.
+    chained_riders: bool = False
+    chain_walk_m: float = 500.0  # a rider's next boarding is within this of the last alighting
+    # Riders go on from the nearest stop they can (where they got off, first);
+    # False: from any stop within ``chain_walk_m`` alike (a harder test of chaining).
+    chain_nearest_first: bool = True
+    chain_transfer_share: float = 0.2  # riders who ride on within minutes (a transfer)
+    chain_transfer_wait_s: tuple[float, float] = (120.0, 900.0)
+    chain_activity_s: tuple[float, float] = (1800.0, 36000.0)  # otherwise: work, school, shops
+    # Of the riders who could go on from near their last stop, how many do
+    # although the trip does not take them home (an errand before going home).
+    chain_onward_share: float = 0.2
+    # Riders whose next boarding is anywhere (a lift, a bike, a taxi between).
+    chain_elsewhere_share: float = 0.06
+    # --- POS reader clocks (off: every tap carries the true time) --------------
+    reader_clock_sigma_s: float = 0.0  # every reader is off by a normal draw of this sigma
+    reader_clock_off_share: float = 0.0  # readers further off: minutes, up to an hour
+    reader_clock_off_s: tuple[float, float] = (60.0, 3600.0)  # their offset, log-uniform, either sign
     # --- GPS -----------------------------------------------------------------
     report_interval_s: tuple[int, int] = (10, 30)  # per vehicle, whole seconds
     gps_sigma_m: float = 5.0  # on every fix

@@ -46,3 +46,9 @@ async def test_resent_taps_are_ignored_and_hash_stored_as_given(clean_pool: asyn
     assert await list_taps(clean_pool, T0, T0 + 60, vehicle_id="bus-2") == []
     raw = await clean_pool.fetchval("SELECT account_hash FROM taps WHERE tap_id = 'tap-2'")
     assert raw == "wx:Ab/9+="
+
+
+async def test_a_back_office_tap_without_position_round_trips(clean_pool: asyncpg.Pool) -> None:
+    imported = tap("txn-1", lat=None, lon=None, line_id="L01", amount_fen=200, transfer=True)
+    assert await insert_taps(clean_pool, [imported, tap("tap-2", n=1)]) == 2
+    assert await list_taps(clean_pool, T0, T0 + 60) == [imported, tap("tap-2", n=1)]

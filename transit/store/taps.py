@@ -9,7 +9,8 @@ import asyncpg
 from transit.records import PaymentMedium, Tap
 from transit.store.instants import to_datetime, to_seconds
 
-_COLUMNS = ("tap_id", "vehicle_id", "ts", "medium", "account_hash", "lat", "lon", "received_at")
+_COLUMNS = ("tap_id", "vehicle_id", "ts", "medium", "account_hash", "lat", "lon", "received_at",
+            "line_id", "amount_fen", "transfer")
 
 # Per-session staging table, emptied at each commit (see stop_events.py).
 _STAGE = """
@@ -26,7 +27,7 @@ ON CONFLICT (tap_id) DO NOTHING
 
 async def insert_taps(pool: asyncpg.Pool, taps: Sequence[Tap]) -> int:
     """Store ``taps`` in one transaction, skipping tap ids already stored (a resend
-    must not fail the batch); return how many were new.
+    or a file imported again must not fail the batch); return how many were new.
     """
     rows = [
         (
@@ -38,6 +39,9 @@ async def insert_taps(pool: asyncpg.Pool, taps: Sequence[Tap]) -> int:
             t.lat,
             t.lon,
             to_datetime(t.received_at),
+            t.line_id,
+            t.amount_fen,
+            t.transfer,
         )
         for t in taps
     ]
@@ -72,6 +76,9 @@ async def list_taps(
             lat=row["lat"],
             lon=row["lon"],
             received_at=to_seconds(row["received_at"]),
+            line_id=row["line_id"],
+            amount_fen=row["amount_fen"],
+            transfer=row["transfer"],
         )
         for row in rows
     ]

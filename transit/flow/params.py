@@ -1,0 +1,43 @@
+"""Knobs of the flow inference, with the reasons for their defaults.
+
+Units: seconds and metres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FlowParams:
+    # --- boarding stop ---------------------------------------------------------
+    # Riders board at a trip's first stop while the bus waits there: its window
+    # opens this long before departure (no earlier than the bus's previous stop).
+    first_stop_boarding_s: float = 600.0
+    # A tap further than this from every dwell of its vehicle is outside any trip
+    # (a staff test, a reader on a bus running out of service): never placed.
+    max_gap_s: float = 300.0
+    # Confidence of a tap outside every window falls by e for each this many
+    # seconds from the nearest one.
+    confidence_scale_s: float = 60.0
+    # Confidence of a tap at a stop the tracker missed, whose time is interpolated.
+    interpolated_confidence: float = 0.6
+    # --- reader clocks ---------------------------------------------------------
+    clock_max_offset_s: float = 3 * 3600.0  # readers are searched up to this far off
+    # Dwell windows are widened by this for the search: the tracker's arrival and
+    # departure times are a few seconds off themselves.
+    clock_slack_s: float = 3.0
+    clock_min_taps: int = 20  # fewer taps than this cannot tell an offset from chance
+    # An offset is only taken if it puts more taps inside dwells than the reader's
+    # own clock does, by more than this share of its taps (else: the clock is right).
+    clock_tolerance_share: float = 0.02
+    # --- alighting stop (trip chaining) ---------------------------------------
+    walk_m: float = 800.0  # furthest a rider walks from the alighting stop to the next boarding
+    # The bus may reach the alighting stop this much after the next boarding's
+    # tap and still be taken (clock and tracking errors), never more.
+    alight_before_next_s: float = 120.0
+    # --- expansion and loads ---------------------------------------------------
+    bin_s: float = 3600.0  # time bins of boardings, alightings and alighting patterns
+    # A group of chained journeys smaller than this does not speak for its
+    # boardings: the next coarser group's alighting pattern is used instead.
+    min_chained: int = 5
