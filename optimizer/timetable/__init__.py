@@ -1,0 +1,1 @@
+"""Timetables from passenger flow: frequencies (Ceder's four methods), departure times (classic constructions and CP-SAT), drafts."""
