@@ -7,7 +7,6 @@ import asyncio
 import logging
 import sys
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
@@ -15,7 +14,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from feeds.flow.command import add_flow_command
 from feeds.replay.arguments import add_replay_arguments
+from transit.cli_support import EXIT_INVALID_INPUT, Command
+from transit.cli_support import add_common as _add_common
+from transit.cli_support import with_database as _with_database
 from transit.config import Config, ConfigError, load_config
 from transit.gtfs.problems import InvalidFeed
 
@@ -29,12 +32,10 @@ Accuracy:     transit simulate ..., transit replay ...   (score tracking and pre
 Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
 Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
+Flow:         transit flow build --day D, transit flow export --day D --out DIR
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
-
-EXIT_INVALID_INPUT = 2
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
@@ -71,10 +72,6 @@ def _configure_logging(config: Config, *, long_running: bool) -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
-# ``sub.add_parser`` with the common options: makes one command's parser.
-Command = Callable[..., argparse.ArgumentParser]
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="transit", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -92,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_posters_command(command)
     _add_blocks_command(command)
     _add_taps_command(command)
+    add_flow_command(command)
     return parser
 
 
@@ -200,13 +198,6 @@ def _add_taps_command(command: Command) -> None:
     imp.set_defaults(run=_run_taps_import)
 
 
-def _add_common(parser: argparse.ArgumentParser, default: object) -> None:
-    parser.add_argument("--config", type=Path, default=default,
-                        help="TOML file of settings (see README)")
-    parser.add_argument("--data-dir", type=Path, default=default,
-                        help="folder for the embedded database and generated files (default: ./data)")
-
-
 def _add_http(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="HTTP port (default 8080)")
@@ -214,26 +205,6 @@ def _add_http(parser: argparse.ArgumentParser) -> None:
 
 def _clock_time(text: str) -> time:
     return datetime.strptime(text, "%H:%M").time()
-
-
-def _with_database(
-    config: Config, work: Callable[..., Awaitable[int | None]], *args: object
-) -> int:
-    """Run ``work(pool, *args)`` against the configured (or embedded) database."""
-    from transit.store.embedded import create_pool, open_database
-    from transit.store.migrate import apply_migrations
-
-    async def run() -> int:
-        config.data_dir.mkdir(parents=True, exist_ok=True)
-        async with open_database(config.database_url, config.postgres_dir) as dsn:
-            pool = await create_pool(dsn)
-            try:
-                await apply_migrations(pool)
-                return int(await work(pool, *args) or 0)
-            finally:
-                await pool.close()
-
-    return asyncio.run(run())
 
 
 def _run_import(args: argparse.Namespace, config: Config, console: Console) -> int:

@@ -7,7 +7,8 @@ import pytest
 from transit.store.embedded import create_pool
 from transit.store.migrate import MigrationError, apply_migrations, load_migrations
 
-EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps"}
+EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
+                   "flow_days", "flow_stop_bins", "flow_segment_loads"}
 
 
 async def _tables(pool: asyncpg.Pool) -> set[str]:

@@ -1,0 +1,84 @@
+"""``transit flow build --day D``: the day's taps and stop events from the
+database, the flow inferred (``transit.flow.day.infer_flow``), the result
+stored in place of any earlier build of that day."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from asyncpg import Pool
+
+from transit.flow.day import DayFlow, infer_flow
+from transit.flow.loads import SegmentLoad
+from transit.model.network import Network
+from transit.model.service_days import SERVICE_DAY_TURNS_AT, service_day_origin
+from transit.store.flow import replace_flow_day
+from transit.store.stop_events import list_stop_events
+from transit.store.taps import list_taps
+from transit.versions import load_live_schedule
+
+Note = Callable[[str], None]
+
+
+class NothingToBuild(LookupError):
+    """The day has no stop events or no taps: there is no flow to infer."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDay:
+    service_date: date
+    version_id: int
+    network: Network
+    flow: DayFlow
+    seconds: float
+
+
+def service_day_span(day: date, timezone: str) -> tuple[float, float]:
+    """Unix [start, end) of a passenger's service day: 03:00 to 03:00 local."""
+    start = service_day_origin(day, timezone) + SERVICE_DAY_TURNS_AT
+    return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+
+async def build_flow_day(pool: Pool, day: date, note: Note) -> BuiltDay:
+    """Infer and store ``day``'s flow on the live schedule version."""
+    started = time.perf_counter()
+    live = await load_live_schedule(pool)
+    events = await list_stop_events(pool, day)
+    taps = await list_taps(pool, *service_day_span(day, live.network.timezone))
+    note(f"{day}: {len(taps):,} taps, {len(events):,} stop events (schedule version {live.version_id})")
+    if not events or not taps:
+        missing = "stop events" if not events else "taps"
+        raise NothingToBuild(f"{day}: no {missing} stored for that service day, nothing to infer")
+    flow = await asyncio.to_thread(infer_flow, live.network, events, taps)
+    await replace_flow_day(pool, flow, day, live.version_id, time.time())
+    return BuiltDay(day, live.version_id, live.network, flow, time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class PeakLoadPoint:
+    route_id: str
+    direction_id: int
+    hour: int  # of the service day
+    from_stop_id: str
+    to_stop_id: str
+    load: float  # riders across that segment in that hour, all trips
+
+
+def peak_load_points(network: Network, loads: list[SegmentLoad]) -> list[PeakLoadPoint]:
+    """Per line and direction, the segment and hour that carry the most riders."""
+    hourly: dict[tuple[str, int, int, str, str], float] = {}
+    for s in loads:
+        origin = service_day_origin(s.service_date, network.timezone).timestamp()
+        key = (s.route_id, s.direction_id, int((s.departure - origin) // 3600),
+               s.from_stop_id, s.to_stop_id)
+        hourly[key] = hourly.get(key, 0.0) + s.load
+    best: dict[tuple[str, int], PeakLoadPoint] = {}
+    for (route_id, direction_id, hour, a, b), load in hourly.items():
+        current = best.get((route_id, direction_id))
+        if current is None or load > current.load:
+            best[(route_id, direction_id)] = PeakLoadPoint(route_id, direction_id, hour, a, b, load)
+    return sorted(best.values(), key=lambda p: (p.route_id, p.direction_id))

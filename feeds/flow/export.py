@@ -1,0 +1,108 @@
+"""``transit flow export --day D --out DIR``: a built day as files for planners.
+
+Tables as CSV and Parquet (``stop_bins``, ``segment_loads``, ``peak_load_points``),
+and per line two plots, each as PNG and SVG: the load profile of each direction in
+its peak hour (riders across each segment), and boardings per stop and hour (a
+heat map). Times in the tables are seconds of the service day (``bin_start``) or
+ISO 8601 local (``departure``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feeds.flow.build import PeakLoadPoint
+from transit.flow.loads import SegmentLoad, StopFlow
+from transit.model.network import Network
+from transit.model.service_days import service_day_origin
+
+
+def write_tables(out: Path, stops: Sequence[StopFlow], loads: Sequence[SegmentLoad],
+                 peaks: Sequence[PeakLoadPoint], timezone: str) -> list[Path]:
+    """CSV and Parquet of each table; returns the files written."""
+    frames = {
+        "stop_bins": pd.DataFrame([asdict(s) for s in stops]),
+        "segment_loads": _with_local_departures(pd.DataFrame([asdict(s) for s in loads]), timezone),
+        "peak_load_points": pd.DataFrame([asdict(p) for p in peaks]),
+    }
+    written = []
+    for name, frame in frames.items():
+        for path, write in ((out / f"{name}.csv", frame.to_csv), (out / f"{name}.parquet", frame.to_parquet)):
+            write(path, index=False)
+            written.append(path)
+    return written
+
+
+def _with_local_departures(frame: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    if not frame.empty:
+        frame["departure"] = pd.to_datetime(frame["departure"], unit="s", utc=True).dt.tz_convert(timezone)
+    return frame
+
+
+def write_line_plots(out: Path, network: Network, stops: Sequence[StopFlow],
+                     loads: Sequence[SegmentLoad], peaks: Sequence[PeakLoadPoint]) -> list[Path]:
+    """Per line: ``profile-{route}`` and ``heatmap-{route}``, PNG and SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server
+    from matplotlib import pyplot as plt
+
+    written: list[Path] = []
+    for route_id in sorted({p.route_id for p in peaks}):
+        line_peaks = [p for p in peaks if p.route_id == route_id]
+        figures = {
+            f"profile-{route_id}": _profile_figure(plt, network, route_id, line_peaks, loads),
+            f"heatmap-{route_id}": _heatmap_figure(plt, route_id, [s for s in stops if s.route_id == route_id]),
+        }
+        for name, figure in figures.items():
+            for suffix in ("png", "svg"):
+                path = out / f"{name}.{suffix}"
+                figure.savefig(path, dpi=110)
+                written.append(path)
+            plt.close(figure)
+    return written
+
+
+def _profile_figure(plt, network: Network, route_id: str, peaks: Sequence[PeakLoadPoint],
+                    loads: Sequence[SegmentLoad]):
+    figure, axes = plt.subplots(len(peaks), 1, figsize=(9, 2.6 * len(peaks)), squeeze=False)
+    for ax, peak in zip(axes[:, 0], peaks):
+        segments: dict[int, float] = {}
+        for s in loads:
+            origin_hour = _hour(network, s)
+            if (s.route_id, s.direction_id) == (route_id, peak.direction_id) and origin_hour == peak.hour:
+                segments[s.segment] = segments.get(s.segment, 0.0) + s.load
+        xs = sorted(segments)
+        ax.bar(xs, [segments[x] for x in xs], color="#3a6ea5")
+        ax.set_title(f"line {route_id} direction {peak.direction_id}: load in its peak hour "
+                     f"{peak.hour:02d}:00-{peak.hour + 1:02d}:00", fontsize=9)
+        ax.set_xlabel("segment (stop index along the line)")
+        ax.set_ylabel("riders")
+    figure.tight_layout()
+    return figure
+
+
+def _hour(network: Network, s: SegmentLoad) -> int:
+    return int((s.departure - service_day_origin(s.service_date, network.timezone).timestamp()) // 3600)
+
+
+def _heatmap_figure(plt, route_id: str, stops: Sequence[StopFlow]):
+    stop_ids = sorted({s.stop_id for s in stops})
+    hours = sorted({s.bin_start // 3600 for s in stops})
+    grid = np.zeros((len(stop_ids), max(len(hours), 1)))
+    row, column = {s: i for i, s in enumerate(stop_ids)}, {h: i for i, h in enumerate(hours)}
+    for s in stops:
+        grid[row[s.stop_id], column[s.bin_start // 3600]] += s.boardings
+    figure, ax = plt.subplots(figsize=(9, 0.18 * len(stop_ids) + 1.5))
+    image = ax.imshow(grid, aspect="auto", cmap="viridis")
+    ax.set_yticks(range(len(stop_ids)), stop_ids, fontsize=6)
+    ax.set_xticks(range(len(hours)), [f"{h:02d}" for h in hours], fontsize=7)
+    ax.set_title(f"line {route_id}: boardings per stop and hour (both directions)", fontsize=9)
+    figure.colorbar(image, ax=ax, label="boardings")
+    figure.tight_layout()
+    return figure
