@@ -108,8 +108,8 @@ class BinFrequency:
     bin_start_s: int
     by_method: dict[Method, float]  # vehicles per hour each method asks for
     peak_load: float  # at this bin's peak-load point
-    peak_segment: int  # index of that segment
-    short_turn: tuple[int, int] | None  # segments worth a short turn, if any
+    peak_segment: int | None  # index of that segment; None where the bin has no demand data
+    short_turn: tuple[int, int] | None  # first and last segment worth a short turn, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +121,16 @@ class FrequencyPlan:
     method: Method
     bins: tuple[BinFrequency, ...]
     parameters: dict[str, float]  # what the methods were given: d0, c, policy frequency...
+    daily_peak_segment: int | None = None  # the day's peak-load point (None: no demand data at all)
+    daily_peak_load: float = 0.0  # passengers across it over the day
+    bindings: tuple[Binding, ...] = ()  # what the plan had to assume (``no_demand``...)
 
     def chosen(self) -> tuple[float, ...]:
         return tuple(b.by_method[self.method] for b in self.bins)
+
+    def headways_s(self) -> tuple[float, ...]:
+        """The headway each chosen frequency implies (every frequency is at least the policy's)."""
+        return tuple(3600.0 / f for f in self.chosen())
 
 
 @dataclass(frozen=True, slots=True)
