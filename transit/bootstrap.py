@@ -166,7 +166,8 @@ async def open_service(
                            ingest.submit_reports, parse_keys(config.push_keys),
                            ingest=partial(_ingest_counts, ingest),
                            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
-                           pollers={url: partial(asdict, stats) for url, stats in pollers.items()}))
+                           pollers={url: partial(asdict, stats) for url, stats in pollers.items()}),
+                       store=pool)
         tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
         http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:

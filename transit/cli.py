@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from feeds.flow.command import add_flow_command
+from feeds.drafts.command import add_drafts_command
 from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
 from transit.cli_support import add_common as _add_common
@@ -33,6 +34,7 @@ Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
 Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
 Flow:         transit flow build --day D, transit flow export --day D --out DIR
+Drafts:       transit drafts [show ID | export ID --out FILE.zip]   (rebuilt timetables to approve)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
@@ -89,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_posters_command(command)
     _add_blocks_command(command)
     _add_taps_command(command)
-    add_flow_command(command)
+    add_flow_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_flow)
+    add_drafts_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_drafts)
     return parser
 
 
@@ -340,6 +343,18 @@ def _run_taps_import(args: argparse.Namespace, config: Config, console: Console)
         console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
         return EXIT_INVALID_INPUT
     return _with_database(config, store_tap_file, read, console)
+
+
+def _run_flow(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.flow.command import run_flow
+
+    return run_flow(args, console, partial(_with_database, config))
+
+
+def _run_drafts(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.drafts.command import run_drafts
+
+    return run_drafts(args, console, partial(_with_database, config))
 
 
 def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:

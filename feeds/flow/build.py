@@ -10,12 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from asyncpg import Pool
-
 from transit.flow.day import DayFlow, infer_flow
 from transit.flow.loads import SegmentLoad
 from transit.model.network import Network
 from transit.model.service_days import SERVICE_DAY_TURNS_AT, service_day_origin
+from transit.store import Pool
 from transit.store.flow import replace_flow_day
 from transit.store.stop_events import list_stop_events
 from transit.store.taps import list_taps

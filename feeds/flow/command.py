@@ -6,7 +6,7 @@ Exit status 0 on success, 2 when the day has nothing to build or export from.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -16,33 +16,42 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from transit.cli_support import EXIT_INVALID_INPUT, Command, add_common, with_database
-from transit.config import Config
+from transit.store import Pool, WithPool
 
 if TYPE_CHECKING:  # the work itself is imported when a command runs: `transit --help` stays quick
-    from asyncpg import Pool
-
     from feeds.flow.build import BuiltDay
 
+# The CLI's exit status for input it cannot use (transit.cli.EXIT_NOTHING_THERE).
+EXIT_NOTHING_THERE = 2
 
-def add_flow_command(command: Command) -> None:
+
+def add_flow_command(command: Callable[..., argparse.ArgumentParser],
+                     add_common: Callable[[argparse.ArgumentParser], None]) -> argparse.ArgumentParser:
+    """The ``flow`` parser, made by ``command``; ``add_common`` adds the options
+    every command takes to each action."""
     flow = command("flow", help="passenger flow of a service day from its taps and stop events")
     common = argparse.ArgumentParser(add_help=False)
-    add_common(common, argparse.SUPPRESS)
+    add_common(common)
     actions = flow.add_subparsers(dest="flow_command", required=True, metavar="ACTION")
     build = actions.add_parser("build", parents=[common], help="infer the day's boarding and "
                                "alighting stops and loads, and store them (replaces an earlier build)")
     build.add_argument("--day", type=date.fromisoformat, required=True, help="service day, YYYY-MM-DD")
-    build.set_defaults(run=_run_build)
     export = actions.add_parser("export", parents=[common], help="write a built day as CSV, "
                                 "Parquet and plots (PNG, SVG)")
     export.add_argument("--day", type=date.fromisoformat, required=True, help="service day, YYYY-MM-DD")
     export.add_argument("--out", type=Path, required=True, help="folder to write to")
     export.add_argument("--no-plots", action="store_true", help="tables only")
-    export.set_defaults(run=_run_export)
+    export.set_defaults(flow_run=_run_export)
+    build.set_defaults(flow_run=_run_build)
+    return flow
 
 
-def _run_build(args: argparse.Namespace, config: Config, console: Console) -> int:
+def run_flow(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
+    """The command: tables on stdout, progress and refusals on ``console``."""
+    return int(args.flow_run(args, console, with_pool))
+
+
+def _run_build(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
     from feeds.flow.build import NothingToBuild, build_flow_day
 
     async def build(pool: Pool) -> int:
@@ -50,11 +59,11 @@ def _run_build(args: argparse.Namespace, config: Config, console: Console) -> in
             built = await build_flow_day(pool, args.day, partial(console.print, highlight=False))
         except NothingToBuild as exc:
             console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
-            return EXIT_INVALID_INPUT
+            return EXIT_NOTHING_THERE
         Console().print(_summary(built, _peaks(built)))
         return 0
 
-    return with_database(config, build)
+    return with_pool(build)
 
 
 def _peaks(built: BuiltDay) -> Table:
@@ -88,7 +97,7 @@ def _reasons(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in ordered if v) or "none"
 
 
-def _run_export(args: argparse.Namespace, config: Config, console: Console) -> int:
+def _run_export(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
     from feeds.flow.build import peak_load_points
     from feeds.flow.export import write_line_plots, write_tables
     from transit.gtfs.feed import load_feed
@@ -100,7 +109,7 @@ def _run_export(args: argparse.Namespace, config: Config, console: Console) -> i
             built = await get_flow_day(pool, args.day)
         except FlowDayNotFound as exc:
             console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
-            return EXIT_INVALID_INPUT
+            return EXIT_NOTHING_THERE
         network = load_feed(await get_feed_zip(pool, built.version_id),
                             (await get_version(pool, built.version_id)).source).network
         stops = await list_stop_bins(pool, args.day)
@@ -114,4 +123,4 @@ def _run_export(args: argparse.Namespace, config: Config, console: Console) -> i
         Console().print(f"{len(written)} files written to {args.out}", highlight=False)
         return 0
 
-    return with_database(config, export)
+    return with_pool(export)

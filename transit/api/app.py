@@ -27,6 +27,7 @@ from signage.registry import SignRegistry
 from transit.api.accuracy import add_accuracy_routes
 from transit.api.app_api import add_app_routes
 from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
+from transit.api.drafts import add_draft_routes
 from transit.api.live_push import PushLimits, add_live_push_routes
 from transit.api.loop_lag import LoopLagMonitor
 from transit.api.metrics import Counts, MetricSources, add_metrics_routes
@@ -38,6 +39,7 @@ from transit.boards.board import StopBoards
 from transit.boards.cache import BoardCache
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.model.line_names import line_order_key
+from transit.store import Pool
 
 
 
@@ -179,10 +181,12 @@ def init_app(
     context: ServiceContext,
     access: PassengerAccess | None = None,
     ingest: IngestAccess | None = None,
+    store: Pool | None = None,
 ) -> web.Application:
     """The one application: every route of the service. Signs and the app API
-    need ``access``; HTTP push and /metrics need ``ingest``. The work to run
-    beside it is listed under ``app[BACKGROUND]``."""
+    need ``access``; HTTP push and /metrics need ``ingest``; the timetable
+    drafts need the ``store``. The work to run beside it is listed under
+    ``app[BACKGROUND]``."""
     app = web.Application()
     app[CONTEXT] = context
     app.router.add_get("/health", health)
@@ -191,6 +195,8 @@ def init_app(
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
     add_accuracy_routes(app)
+    if store is not None:
+        add_draft_routes(app, store)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
     timetable = StopTimetable(context.network)
     # The one cache of stop boards: signs, stop pages, the app and live push render from it.

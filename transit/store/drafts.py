@@ -1,0 +1,115 @@
+"""Timetable drafts: rebuilt service days waiting for approval, each with the
+GTFS zip it would publish, and its KPIs and diff against the live version."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from transit.store.schedules import VersionNotFound
+
+_SUMMARY = "id, created_at, base_version_id, status, scenario, kpis, created_by"
+_COLUMNS = f"{_SUMMARY}, params, diff, notes"
+
+
+class DraftStatus(enum.StrEnum):
+    """The states issue 14's console moves a draft through."""
+
+    DRAFT = "draft"
+    VALIDATED = "validated"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class DraftNotFound(LookupError):
+    """No timetable draft has this id."""
+
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(f"timetable draft {draft_id} not found")
+        self.draft_id = draft_id
+
+
+@dataclass(frozen=True, slots=True)
+class DraftSummary:
+    """A draft as a list shows it: without its zip, parameters, diff and notes."""
+
+    id: int
+    created_at: datetime
+    base_version_id: int
+    status: DraftStatus
+    scenario: str
+    kpis: Mapping[str, Any]
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A draft without its zip (fetch that with ``get_draft_zip``)."""
+
+    summary: DraftSummary
+    params: Mapping[str, Any]
+    diff: Mapping[str, Any]
+    notes: Sequence[Mapping[str, Any]]
+
+
+def _summary(row: asyncpg.Record) -> DraftSummary:
+    return DraftSummary(row["id"], row["created_at"], row["base_version_id"], DraftStatus(row["status"]),
+                        row["scenario"], row["kpis"], row["created_by"])
+
+
+async def insert_draft(
+    pool: asyncpg.Pool,
+    *,
+    base_version_id: int,
+    scenario: str,
+    params: Mapping[str, Any],
+    feed_zip: bytes,
+    kpis: Mapping[str, Any],
+    diff: Mapping[str, Any],
+    created_by: str,
+    notes: Sequence[Mapping[str, Any]],
+) -> int:
+    """Store a new draft (status ``draft``) and return its id; raises
+    ``VersionNotFound`` when the base version is not stored."""
+    try:
+        draft_id: int = await pool.fetchval(
+            """
+            INSERT INTO timetable_drafts
+                (base_version_id, scenario, params, feed_zip, kpis, diff, created_by, notes)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            RETURNING id
+            """,
+            base_version_id, scenario, dict(params), feed_zip, dict(kpis), dict(diff), created_by,
+            [dict(note) for note in notes],
+        )
+    except asyncpg.ForeignKeyViolationError:
+        raise VersionNotFound(base_version_id) from None
+    return draft_id
+
+
+async def list_drafts(pool: asyncpg.Pool) -> list[DraftSummary]:
+    """All drafts, newest first."""
+    rows = await pool.fetch(f"SELECT {_SUMMARY} FROM timetable_drafts ORDER BY id DESC")
+    return [_summary(row) for row in rows]
+
+
+async def get_draft(pool: asyncpg.Pool, draft_id: int) -> Draft:
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM timetable_drafts WHERE id = $1", draft_id)
+    if row is None:
+        raise DraftNotFound(draft_id)
+    return Draft(_summary(row), row["params"], row["diff"], row["notes"])
+
+
+async def get_draft_zip(pool: asyncpg.Pool, draft_id: int) -> bytes:
+    feed_zip: bytes | None = await pool.fetchval(
+        "SELECT feed_zip FROM timetable_drafts WHERE id = $1", draft_id
+    )
+    if feed_zip is None:
+        raise DraftNotFound(draft_id)
+    return feed_zip
