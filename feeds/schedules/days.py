@@ -4,25 +4,13 @@ of that type (so a weekday is not a holiday, nor a day of a tourist season)."""
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from transit.model.network import Network, Trip
-from transit.model.service_days import active_service_ids, list_trips_on
-
-
-class DayType(enum.StrEnum):
-    WEEKDAY = "weekday"
-    SATURDAY = "saturday"
-    SUNDAY = "sunday"
-
-    def includes(self, day: date) -> bool:
-        weekday = day.weekday()
-        if self is DayType.WEEKDAY:
-            return weekday < 5
-        return weekday == (5 if self is DayType.SATURDAY else 6)
+# DayType lives in the core (the timetable engine's scenarios name it); re-exported here.
+from transit.model.service_days import DayType, active_service_ids, list_trips_on
 
 
 class NoServiceDay(LookupError):

@@ -7,10 +7,25 @@ A service day is not a calendar day: GTFS times are measured from "noon minus
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from transit.model.network import Network, Trip
+
+
+class DayType(enum.StrEnum):
+    """The kinds of day a schedule runs a timetable for (holidays run a weekend one)."""
+
+    WEEKDAY = "weekday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    def includes(self, day: date) -> bool:
+        weekday = day.weekday()
+        if self is DayType.WEEKDAY:
+            return weekday < 5
+        return weekday == (5 if self is DayType.SATURDAY else 6)
 
 
 def parse_gtfs_time(text: str) -> int:
