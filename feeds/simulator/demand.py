@@ -79,6 +79,28 @@ class DemandModel:
         curve = self.patterns[pattern_id].cumulative[stop_index]
         return float(np.interp(t1, self.grid, curve) - np.interp(t0, self.grid, curve))
 
+    def expected_arrivals_in(self, pattern_id: str, stop_index: int, t0: np.ndarray,
+                             t1: np.ndarray) -> np.ndarray:
+        """``expected_arrivals`` over many windows ``[t0[k], t1[k])`` at once."""
+        curve = self.patterns[pattern_id].cumulative[stop_index]
+        return np.maximum(np.interp(t1, self.grid, curve) - np.interp(t0, self.grid, curve), 0.0)
+
+    def draw_arrival_times(
+        self, pattern_id: str, stop_index: int, since: np.ndarray, until: np.ndarray,
+        counts: np.ndarray, rng: np.random.Generator,
+    ) -> np.ndarray:
+        """When ``counts[k]`` riders came to the stop in each window
+        ``[since[k], until[k])`` (service-day seconds), following its arrival
+        rate: window after window, in time order within each."""
+        curve = self.patterns[pattern_id].cumulative[stop_index]
+        window = np.repeat(np.arange(len(counts)), counts)
+        # Sorting window + draw keeps the windows in order and sorts within each.
+        share = np.sort(window + rng.random(len(window))) - window
+        low, high = np.interp(since, self.grid, curve), np.interp(until, self.grid, curve)
+        expected = low[window] + share * (high - low)[window]
+        times = np.interp(expected, curve, self.grid)
+        return np.clip(times, since[window], until[window])
+
     def draw_destinations(
         self, pattern_id: str, stop_index: int, count: int, rng: np.random.Generator
     ) -> np.ndarray:

@@ -38,7 +38,13 @@ def block_key(trip: Trip) -> str:
 class TripRun:
     """How one trip really ran. Arrays align with the pattern's stops; times are
     Unix seconds; ``loads`` are after departure; rider ``i`` boarded at stop index
-    ``rider_from[i]`` and alighted at ``rider_to[i]`` (sorted by ``rider_from``)."""
+    ``rider_from[i]`` and alighted at ``rider_to[i]`` (sorted by ``rider_from``).
+    At each stop, ``arrived`` riders came for this bus in ``[waiting_since,
+    boarding_at)`` (they join those the previous bus left) and ``left_behind``
+    were still waiting when it left: more than none only when it was full.
+    ``boarding_at`` is the arrival, except at the first stop where riders board
+    until the scheduled departure (the bus may come early). Nobody boards at the
+    last stop: an empty window at the arrival."""
 
     trip: Trip
     vehicle_id: str
@@ -50,6 +56,14 @@ class TripRun:
     loads: np.ndarray
     rider_from: np.ndarray
     rider_to: np.ndarray
+    waiting_since: np.ndarray
+    boarding_at: np.ndarray
+    arrived: np.ndarray
+    left_behind: np.ndarray
+
+
+# The random stream a trip draws its running, dwells and riders from.
+TripStream = Callable[[Trip], np.random.Generator]
 
 
 @dataclass(frozen=True)
@@ -119,27 +133,11 @@ def run_day(
 ) -> tuple[list[VehicleDay], int]:
     """Run ``trips`` (in order of scheduled departure) on their blocks' vehicles.
     Returns the vehicles' days and the riders still waiting at the end."""
-    origin = to_unix(service_date, 0, network.timezone)
-    ready: dict[str, float] = {}  # block -> earliest next departure (Unix)
-    last_departure: dict[str, np.ndarray] = {}  # pattern -> per stop, Unix
-    left_behind: dict[str, np.ndarray] = {}  # pattern -> riders still waiting per stop
+    ran, left_behind = run_trips(network, service_date, trips, vehicle_of_block, demand,
+                                 params, lambda _: rng, progress)
     runs: dict[str, list[TripRun]] = {}
-    for done, trip in enumerate(trips, start=1):
-        pattern = network.patterns[trip.pattern_id]
-        count = len(pattern.stop_ids)
-        if trip.pattern_id not in last_departure:
-            last_departure[trip.pattern_id] = np.full(count, -np.inf)
-            left_behind[trip.pattern_id] = np.zeros(count, dtype=np.int64)
-        block = block_key(trip)
-        run = _run_trip(
-            trip, pattern, vehicle_of_block[block], block, origin + trip.start,
-            ready.get(block, -np.inf), origin, demand, params, rng,
-            last_departure[trip.pattern_id], left_behind[trip.pattern_id],
-        )
-        ready[block] = float(run.departures[-1]) + params.min_layover_s
-        runs.setdefault(block, []).append(run)
-        if progress is not None:
-            progress(done, len(trips))
+    for run in ran:
+        runs.setdefault(run.block_id, []).append(run)
     days = []
     for block, block_runs in runs.items():
         first, last = block_runs[0], block_runs[-1]
@@ -153,7 +151,44 @@ def run_day(
             )
         )
     days.sort(key=lambda d: d.vehicle_id)
-    return days, int(sum(w.sum() for w in left_behind.values()))
+    return days, left_behind
+
+
+def run_trips(
+    network: Network,
+    service_date: date,
+    trips: Sequence[Trip],
+    vehicle_of_block: Mapping[str, str],
+    demand: DemandModel,
+    params: SimulationParams,
+    stream: TripStream,
+    progress: Progress | None = None,
+) -> tuple[list[TripRun], int]:
+    """Run ``trips`` (in order of scheduled departure) on their blocks' vehicles,
+    each drawing from ``stream(trip)``. Returns the runs in the order they ran
+    and the riders still waiting at the end."""
+    origin = to_unix(service_date, 0, network.timezone)
+    ready: dict[str, float] = {}  # block -> earliest next departure (Unix)
+    last_departure: dict[str, np.ndarray] = {}  # pattern -> per stop, Unix
+    left_behind: dict[str, np.ndarray] = {}  # pattern -> riders still waiting per stop
+    runs: list[TripRun] = []
+    for done, trip in enumerate(trips, start=1):
+        pattern = network.patterns[trip.pattern_id]
+        count = len(pattern.stop_ids)
+        if trip.pattern_id not in last_departure:
+            last_departure[trip.pattern_id] = np.full(count, -np.inf)
+            left_behind[trip.pattern_id] = np.zeros(count, dtype=np.int64)
+        block = block_key(trip)
+        run = _run_trip(
+            trip, pattern, vehicle_of_block[block], block, origin + trip.start,
+            ready.get(block, -np.inf), origin, demand, params, stream(trip),
+            last_departure[trip.pattern_id], left_behind[trip.pattern_id],
+        )
+        ready[block] = float(run.departures[-1]) + params.min_layover_s
+        runs.append(run)
+        if progress is not None:
+            progress(done, len(trips))
+    return runs, int(sum(w.sum() for w in left_behind.values()))
 
 
 def _run_trip(
@@ -170,14 +205,13 @@ def _run_trip(
     last_departure: np.ndarray,
     left_behind: np.ndarray,
 ) -> TripRun:
-    """One trip, stop by stop; updates the pattern's ``last_departure`` and
-    ``left_behind`` in place."""
+    """One trip, stop by stop; updates its pattern's ``last_departure``, ``left_behind``."""
     count = len(pattern.stop_ids)
     speed = free_speed(trip, pattern, params)
     trip_factor = float(rng.lognormal(0.0, params.trip_factor_sigma))
     segment_noise = rng.lognormal(0.0, params.segment_sigma, size=count)
-    arrivals, departures = np.zeros(count), np.zeros(count)
-    boardings, alightings, loads = (np.zeros(count, dtype=np.int64) for _ in range(3))
+    arrivals, departures, since, boarding_at = (np.zeros(count) for _ in range(4))
+    boardings, alightings, loads, arrived = (np.zeros(count, dtype=np.int64) for _ in range(4))
     destined = np.zeros(count, dtype=np.int64)  # riders on board by alighting stop
     rider_from: list[np.ndarray] = []
     rider_to: list[np.ndarray] = []
@@ -193,7 +227,8 @@ def _run_trip(
                 (trip_factor, segment_noise[i]), params)
         alight = int(destined[i])
         load -= alight
-        to = NO_RIDERS if i == count - 1 else _board(
+        boarding_at[i] = arrival
+        to, since[i], arrived[i] = (NO_RIDERS, arrival, 0) if i == count - 1 else _board(
             trip.pattern_id, i, arrival, origin, load, demand, params, rng, last_departure,
             left_behind)
         board = len(to)
@@ -213,24 +248,30 @@ def _run_trip(
         departures=departures, boardings=boardings, alightings=alightings, loads=loads,
         rider_from=np.concatenate(rider_from) if rider_from else np.zeros(0, np.int64),
         rider_to=np.concatenate(rider_to) if rider_to else np.zeros(0, np.int64),
+        waiting_since=since, boarding_at=boarding_at, arrived=arrived,
+        left_behind=left_behind.copy(),
     )
 
 
 def _board(pattern_id: str, i: int, arrival: float, origin: float, load: int,
            demand: DemandModel, params: SimulationParams, rng: np.random.Generator,
-           last_departure: np.ndarray, left_behind: np.ndarray) -> np.ndarray:
-    """The destinations of the riders who board at stop ``i`` (as many as fit);
+           last_departure: np.ndarray, left_behind: np.ndarray,
+           ) -> tuple[np.ndarray, float, int]:
+    """The destinations of the riders who board at stop ``i`` (as many as fit),
+    when the riders who came for this bus began to arrive, and how many came;
     the rest stay in ``left_behind``."""
     # Riders came since the previous bus of this pattern left (none if it
     # left after we arrived: we overtook it), within their patience.
     since = max(last_departure[i], arrival - params.max_wait_s)
     expected = demand.expected_arrivals(pattern_id, i, since - origin, arrival - origin)
-    waiting = int(left_behind[i]) + int(rng.poisson(expected))
+    arrived = int(rng.poisson(expected))
+    waiting = int(left_behind[i]) + arrived
     board = min(waiting, params.capacity - load)
     left_behind[i] = waiting - board
+    since = min(since, arrival)
     if not board:
-        return NO_RIDERS
-    return demand.draw_destinations(pattern_id, i, board, rng)
+        return NO_RIDERS, since, arrived
+    return demand.draw_destinations(pattern_id, i, board, rng), since, arrived
 
 
 def _running_s(trip: Trip, pattern: Pattern, i: int, left: float, origin: float, speed: float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -68,3 +69,23 @@ def make_network(
     calendar = ServiceCalendar("WK", (True,) * 7, date(2025, 1, 1), date(2026, 12, 31))
     return Network("Tongchuan Bus", "Asia/Shanghai", stops, routes, shapes, patterns,
                    trips, {"WK": calendar}, by_block)
+
+
+def halve_headway(trips: list[Trip], route_id: str, start_s: int, end_s: int) -> list[Trip]:
+    """``trips`` with one more trip between each two of ``route_id``'s that
+    leave in ``[start_s, end_s)`` in the same pattern: a copy of the earlier one
+    shifted by half the gap, run by a vehicle of its own."""
+    extra = []
+    by_pattern: dict[str, list[Trip]] = {}
+    for trip in sorted(trips, key=lambda t: t.start):
+        if trip.route_id == route_id:
+            by_pattern.setdefault(trip.pattern_id, []).append(trip)
+    for pattern_trips in by_pattern.values():
+        for before, after in zip(pattern_trips, pattern_trips[1:]):
+            if start_s <= before.start and after.start < end_s:
+                shift = (after.start - before.start) // 2
+                extra.append(replace(
+                    before, trip_id=f"{before.trip_id}+half", block_id=f"extra-{before.trip_id}",
+                    arrivals=tuple(t + shift for t in before.arrivals),
+                    departures=tuple(t + shift for t in before.departures)))
+    return [*trips, *extra]
