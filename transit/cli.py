@@ -16,6 +16,7 @@ from rich.table import Table
 
 from feeds.flow.command import add_flow_command
 from feeds.drafts.command import add_drafts_command
+from feeds.timetables.command import add_optimize_command
 from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
 from transit.cli_support import add_common as _add_common
@@ -34,6 +35,7 @@ Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
 Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
 Flow:         transit flow build --day D, transit flow export --day D --out DIR
+Timetables:   transit optimize [--day D] [--line R] [--scenario S] [--fleet N]   (a draft from observed flow)
 Drafts:       transit drafts [show ID | export ID --out FILE.zip]   (rebuilt timetables to approve)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
@@ -93,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_taps_command(command)
     add_flow_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_flow)
     add_drafts_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_drafts)
+    add_optimize_command(command).set_defaults(run=_run_optimize)
     return parser
 
 
@@ -349,6 +352,12 @@ def _run_flow(args: argparse.Namespace, config: Config, console: Console) -> int
     from feeds.flow.command import run_flow
 
     return run_flow(args, console, partial(_with_database, config))
+
+
+def _run_optimize(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.timetables.command import run_optimize
+
+    return run_optimize(args, console, partial(_with_database, config))
 
 
 def _run_drafts(args: argparse.Namespace, config: Config, console: Console) -> int:

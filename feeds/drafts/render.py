@@ -34,13 +34,13 @@ def draft_report(draft: Draft) -> Group:
     blocks = params.get("blocks", {})
     title = (f"draft {s.id} ({s.status.value}): {s.scenario}, from version {s.base_version_id}, "
              f"services {', '.join(params.get('service_ids', []))}; blocks: {blocks.get('note', '?')}")
-    parts: list[Any] = [title, _headline_table(s.kpis.get("headline", {})), _directions_table(s.kpis),
+    parts: list[Any] = [title, headline_table(s.kpis.get("headline", {})), directions_table(s.kpis),
                         _changes_table(draft.diff), _headways_table(draft.diff)]
     parts += [f"note ({n.get('source', '')}): {n.get('message', '')}" for n in draft.notes]
     return Group(*parts)
 
 
-def _headline_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
+def headline_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
     table = Table("figure", "draft", "live", "change", title="the rebuilt day")
     for name, values in figures.items():
         label = "expected wait (min)" if name == "expected_wait_s" else name.replace("_", " ")
@@ -49,7 +49,7 @@ def _headline_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
     return table
 
 
-def _directions_table(kpis: Mapping[str, Any]) -> Table:
+def directions_table(kpis: Mapping[str, Any]) -> Table:
     table = Table("line", "dir", "trips", "first", "last", "peak veh.", "wait (min)", "max load", "p95 load",
                   "over cap.", title="rebuilt directions: draft / live")
     live = {(d["route_id"], d["direction_id"]): d for d in kpis.get("live", {}).get("directions", [])}

@@ -141,7 +141,11 @@ def solve(built: DepartureModel, search: Search, *, first_solution: bool = False
     (with ``first_solution``, stop at the first timetable: a feasibility test)."""
     solver = cp_model.CpSolver()
     solver.parameters.stop_after_first_solution = first_solution
-    solver.parameters.max_time_in_seconds = search.time_limit_s
+    # The limit is the solver's deterministic time (about a second of work each on
+    # this machine), so the same input gives the same draft on any machine or load;
+    # wall time is capped only as a safety net.
+    solver.parameters.max_deterministic_time = search.time_limit_s
+    solver.parameters.max_time_in_seconds = 4 * search.time_limit_s + 1
     solver.parameters.num_workers = search.workers
     # Probing costs seconds on this model and buys little: the search starts from a full hint.
     solver.parameters.cp_model_probing_level = 0

@@ -20,9 +20,9 @@ from optimizer.timetable.costs import SCALE, Grid, trip_cost
 from optimizer.timetable.cpsat import Solved, build_model, solve
 from optimizer.timetable.explain import explain_infeasible, list_bindings, out_of_time
 from optimizer.timetable.model import Binding, DirectionInput, Infeasible, Status, Timetable
-from optimizer.timetable.relaxation import best_sequence
+from optimizer.timetable.relaxation import Sequenced, best_sequence
 from optimizer.timetable.settings import FleetLimit, Search, Weights
-from optimizer.timetable.spans import cut_spans
+from optimizer.timetable.spans import Span, cut_spans
 
 
 def even_headway_departures(direction: DirectionInput, frequencies: Sequence[float]) -> Timetable:
@@ -69,6 +69,10 @@ def optimize_departures(direction: DirectionInput, frequencies: Sequence[float],
         safe = None
     start = tuple(grid.time(j) for j in safe.slots) if safe is not None else _constructed(direction, frequencies, fleet)
     floor = free.cost if free is not None else 0
+    if search.time_limit_s <= 0 and safe is not None:
+        # No time for CP-SAT: the fleet-safe program's timetable, with the relaxation's bound.
+        return _timetable(direction, spans, notes, Solved("feasible", start, safe.cost / SCALE, None),
+                          floor, free, fleet, search, (0, len(start) + 1))
     built = build_model(direction, spans, start, fleet=fleet, weights=weights, search=search, floor=floor)
     solved = solve(built, search)
     if solved.status == "infeasible":
@@ -82,10 +86,16 @@ def optimize_departures(direction: DirectionInput, frequencies: Sequence[float],
             raise Infeasible((out_of_time(search),))
         # Every gap at least cycle / vehicles long meets the fleet: the best known timetable.
         solved = Solved("feasible", start, safe.cost / SCALE, None)
+    return _timetable(direction, spans, notes, solved, floor, free, fleet, search, built.trips)
+
+
+def _timetable(direction: DirectionInput, spans: Sequence[Span], notes: tuple[Binding, ...], solved: Solved,
+               floor: int, free: Sequenced | None, fleet: FleetLimit | None, search: Search,
+               trips: tuple[int, int]) -> Timetable:
     bound = max(solved.bound or 0.0, floor / SCALE)
     solved = replace(solved, bound=bound)
     status = Status.OPTIMAL if solved.status == "optimal" else Status.FEASIBLE
-    bindings = notes + list_bindings(direction, spans, solved, fleet, search, built.trips)
+    bindings = notes + list_bindings(direction, spans, solved, fleet, search, trips)
     if fleet is not None and free is not None and not any(b.constraint == "fleet" for b in bindings):
         fewer = len(free.slots) - len(solved.departures_s)
         bindings += (Binding("fleet", f"the fleet of {fleet.vehicles} vehicles rules out the timetable "

@@ -28,8 +28,10 @@ def list_bindings(direction: DirectionInput, spans: Sequence[Span], solved: Solv
              *_trip_range(len(departures), trips, search)]
     if solved.status == "feasible" and solved.objective is not None and solved.bound is not None:
         gap = (solved.objective - solved.bound) / abs(solved.objective) if solved.objective else 0.0
-        found.append(Binding("time_limit", f"stopped at the {search.time_limit_s:g} s time limit: the timetable "
-                                           f"is within {gap:.1%} of the proven bound", round(100 * gap, 2), "%"))
+        stopped = (f"stopped at the {search.time_limit_s:g} s time limit" if search.time_limit_s > 0 else
+                   "not polished by CP-SAT (no time left in the run's budget)")
+        found.append(Binding("time_limit", f"{stopped}: the timetable is within {gap:.1%} of the proven bound",
+                             round(100 * gap, 2), "%"))
     return tuple(found)
 
 

@@ -155,7 +155,7 @@ def frequency_plan(direction: DirectionInput, method: Method, *,
     daily = daily_peak_load_point(profile.loads)
     bins: list[BinFrequency] = []
     missing: dict[Period, list[int]] = {}  # bins without demand data, by period
-    for start_s, period in _plan_bins(direction.periods, profile.bin_s):
+    for start_s, period in bin_periods(direction.periods, profile.start_s, profile.bin_s):
         policy = _policy(period, direction.vehicle_capacity, profile.bin_s, overload_share)
         row = _observed_row(direction, start_s)
         if row is None or daily is None:
@@ -181,9 +181,17 @@ def _policy(period: Period, capacity: float, bin_s: int, overload_share: float) 
     return BinPolicy(period.desired_load, capacity, HOUR_S / period.max_headway_s, bin_s / HOUR_S, overload_share)
 
 
-def _plan_bins(periods: Sequence[Period], bin_s: int) -> list[tuple[int, Period]]:
-    # The checks put every period boundary on the bin grid, so each bin lies in one period.
-    return [(start_s, period) for period in periods for start_s in range(period.start_s, period.end_s, bin_s)]
+def bin_periods(periods: Sequence[Period], grid_start_s: int, bin_s: int) -> list[tuple[int, Period]]:
+    """Each bin of the profile's grid that the periods overlap, with the period
+    covering most of it (the earlier on a tie): periods fitted to a line's first
+    and last departures (06:15, say) cut hourly bins, and a bin has one policy."""
+    first, end = periods[0].start_s, periods[-1].end_s
+    start = first - (first - grid_start_s) % bin_s
+    plan = []
+    for bin_start in range(start, end, bin_s):
+        overlap = [min(p.end_s, bin_start + bin_s) - max(p.start_s, bin_start) for p in periods]
+        plan.append((bin_start, periods[max(range(len(periods)), key=lambda i: (overlap[i], -i))]))
+    return plan
 
 
 def _observed_row(direction: DirectionInput, start_s: int) -> tuple[float, ...] | None:

@@ -125,30 +125,20 @@ def _half_counted_bins(profile: LoadProfile) -> list[Binding]:
 
 
 def _bins_against_periods(profile: LoadProfile, periods: Sequence[Period]) -> list[Binding]:
-    """Period boundaries on the profile's bin grid, and no passengers in a bin outside every period."""
-    problems = []
-    # Periods follow each other (checked before), so each boundary is one period's start or the last end.
-    edges = [(period, period.start_s, "starts") for period in periods] + [(periods[-1], periods[-1].end_s, "ends")]
-    for period, edge, which in edges:
-        inside = (edge - profile.start_s) % profile.bin_s
-        if inside:
-            bin_start = edge - inside
-            problems.append(Binding("bins_periods", f"period {period.name} {which} at {clock(edge)}, inside "
-                                    f"the load profile's {clock(bin_start)}-{clock(bin_start + profile.bin_s)} "
-                                    f"bin: period boundaries must fall on the profile's {profile.bin_s // 60}-"
-                                    "minute bins", amount=inside, unit="s", period=period.name))
+    """No passengers in a bin that no period overlaps (a bin a period boundary
+    cuts belongs to the period covering most of it: ``frequencies.bin_periods``)."""
     span_start, span_end = periods[0].start_s, periods[-1].end_s
     outside = [profile.start_s + b * profile.bin_s for b, row in enumerate(profile.loads)
-               if (profile.start_s + b * profile.bin_s < span_start
-                   or profile.start_s + (b + 1) * profile.bin_s > span_end)
+               if (profile.start_s + (b + 1) * profile.bin_s <= span_start
+                   or profile.start_s + b * profile.bin_s >= span_end)
                and any(load > 0 for load in row)]
-    if outside:
-        times = ", ".join(clock(t) for t in outside[:5])
-        problems.append(Binding("bins_periods", f"the load profile carries passengers in {len(outside)} bin(s) "
-                                f"outside every period ({clock(span_start)}-{clock(span_end)}), at {times}: "
-                                "no period gives them a desired load or policy headway; add a period or cut the "
-                                "profile", amount=len(outside), unit="bins"))
-    return problems
+    if not outside:
+        return []
+    times = ", ".join(clock(t) for t in outside[:5])
+    return [Binding("bins_periods", f"the load profile carries passengers in {len(outside)} bin(s) "
+                    f"outside every period ({clock(span_start)}-{clock(span_end)}), at {times}: "
+                    "no period gives them a desired load or policy headway; add a period or cut the "
+                    "profile", amount=len(outside), unit="bins")]
 
 
 def _segment_name(profile: LoadProfile, i: int) -> str:

@@ -157,6 +157,14 @@ class Infeasible(ValueError):
         self.bindings = bindings
 
 
+class Construction(enum.StrEnum):
+    """How departure times are set from the frequencies."""
+
+    CP_SAT = "cp_sat"  # the CP-SAT model (departures.optimize_departures)
+    EVEN_HEADWAY = "even_headway"  # Ceder's even headways with smooth transitions
+    EVEN_LOAD = "even_load"  # Ceder's even average load at the peak-load point
+
+
 class Status(enum.StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"  # the time limit came first: best found, with its bound

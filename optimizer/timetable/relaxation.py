@@ -18,7 +18,7 @@ import numpy as np
 
 from optimizer.timetable.costs import Grid, change_cost, gap_cost, too_close_to_last, trip_cost
 from optimizer.timetable.settings import Weights
-from optimizer.timetable.spans import Span, span_at
+from optimizer.timetable.spans import Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +43,12 @@ def best_sequence(spans: Sequence[Span], grid: Grid, weights: Weights, capacity:
     h = np.arange(longest + 1)
     turn = change_cost(weights, grid.step_s) * np.abs(h[:, None] - h[None, :]).astype(float)  # [out, in]
     tables: dict[int, np.ndarray] = {}
+    span_of = _span_indices(spans, grid, end)
     for slot in range(end):
         here = reach[slot]
         if slot in closed or not np.isfinite(here).any():
             continue
-        index = _span_index(spans, grid.time(slot))
+        index = span_of[slot]
         if index not in tables:
             tables[index] = _costs(spans[index], lengths[index], grid, weights, capacity, longest)
         if slot == 0:
@@ -83,8 +84,12 @@ def _costs(span: Span, lengths: tuple[int, int], grid: Grid, weights: Weights, c
     return costs
 
 
-def _span_index(spans: Sequence[Span], t: int) -> int:
-    return spans.index(span_at(spans, t))
+def _span_indices(spans: Sequence[Span], grid: Grid, end: int) -> list[int]:
+    """The span of each slot's time (as ``span_at``: clamped to the first or last span)."""
+    times = [grid.time(slot) for slot in range(end)]
+    starts = np.array([s.start_s for s in spans])
+    found = np.searchsorted(starts, times, side="right") - 1
+    return np.clip(found, 0, len(spans) - 1).tolist()
 
 
 def _walk_back(came_from: np.ndarray, end: int, last_gap: int) -> tuple[int, ...]:

@@ -44,7 +44,7 @@ class Search:
     the bound is proven within that neighbourhood."""
 
     grid_s: int = 60
-    time_limit_s: float = 1.0
+    time_limit_s: float = 0.25
     trip_slack: int = 3
     workers: int = 1
     max_trips: int | None = None  # the operator's budget of trips for the direction and day

@@ -8,31 +8,16 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-import asyncpg
 import pandas as pd
 import pytest
 
-from tests.replay.helpers import _day, _network_and_zip
+from tests.cli.observed import events_and_taps, store_observed
+from tests.replay.helpers import _network_and_zip
 from tests.simulator.helpers import WEEKDAY
 from transit.cli import EXIT_INVALID_INPUT, main
 from transit.flow.day import infer_flow
-from transit.privacy import pseudonymise
-from transit.records import StopEvent, Tap
 from transit.store.embedded import create_pool
 from transit.store.flow import list_flow_days, list_segment_loads, list_stop_bins
-from transit.store.stop_events import upsert_stop_events
-from transit.store.taps import insert_taps
-
-
-def _events_and_taps() -> tuple[list[StopEvent], list[Tap]]:
-    network, _ = _network_and_zip()
-    day = _day()
-    events = [StopEvent(WEEKDAY, p.trip_id, network.patterns[network.trips[p.trip_id].pattern_id]
-                        .sequence_at(p.stop_sequence - 1), p.stop_id, p.vehicle_id, p.arrival,
-                        p.departure) for p in day.passages]
-    taps = [Tap(t.tap_id, t.vehicle_id, t.timestamp, t.medium, pseudonymise(t.account, b"k"),
-                t.lat, t.lon, t.received_at) for t in day.taps]
-    return events, taps
 
 
 @pytest.fixture
@@ -49,15 +34,6 @@ def transit(empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     return run
 
 
-async def _store(dsn: str, events: list[StopEvent], taps: list[Tap]) -> None:
-    pool = await create_pool(dsn)
-    try:
-        await upsert_stop_events(pool, events)
-        await insert_taps(pool, taps)
-    finally:
-        await pool.close()
-
-
 async def _read(dsn: str, day: date) -> tuple[list, list, list]:
     pool = await create_pool(dsn)
     try:
@@ -71,8 +47,8 @@ def test_build_stores_the_inferred_flow_and_a_rebuild_replaces_it(
         transit, empty_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert transit("flow", "build", "--day", str(WEEKDAY)) == EXIT_INVALID_INPUT  # nothing stored yet
     assert "no stop events" in capsys.readouterr().err
-    events, taps = _events_and_taps()
-    asyncio.run(_store(empty_database_url, events, taps))
+    events, taps = events_and_taps()
+    asyncio.run(store_observed(empty_database_url, events, taps))
 
     assert transit("flow", "build", "--day", str(WEEKDAY)) == 0
     assert transit("flow", "build", "--day", str(WEEKDAY)) == 0  # rebuilt: replaced, not doubled

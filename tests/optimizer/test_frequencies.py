@@ -223,14 +223,16 @@ def test_negative_loads_are_refused() -> None:
     assert "2 negative load(s), the lowest -3 passengers on segment 1 (B -> C) in the 07:00 bin" in binding.message
 
 
-def test_a_period_boundary_inside_a_bin_is_refused() -> None:
-    periods = (Period("early", 6 * H, 6 * H + 1800, 1800, 300, 50.0),
-               Period("rest", 6 * H + 1800, 11 * H, 900, 120, 60.0))
-    with pytest.raises(Infeasible) as error:
-        frequency_plan(direction(periods=periods), M3)
-    (binding,) = error.value.bindings
-    assert (binding.constraint, binding.period, binding.amount) == ("bins_periods", "rest", 1800)
-    assert "period rest starts at 06:30, inside the load profile's 06:00-07:00 bin" in binding.message
+def test_a_bin_cut_by_a_period_boundary_takes_the_period_covering_most_of_it() -> None:
+    # Periods fitted to a first departure at 06:15: the 06:00 bin is mostly "early".
+    periods = (Period("early", 6 * H + 900, 7 * H + 1200, 1800, 300, 50.0),
+               Period("rest", 7 * H + 1200, 11 * H, 900, 120, 60.0))
+    plan = frequency_plan(direction(periods=periods), M3)
+    assert [b.bin_start_s for b in plan.bins] == [h * H for h in range(6, 11)]
+    floors = [min(b.by_method.values()) for b in plan.bins]
+    # 06:00 (45 min early) and 07:00 (20 min early, 40 rest) -> early, rest: 2/h and 4/h floors.
+    assert floors[0] >= 2.0 and plan.bins[0].by_method[M3] >= 2.0
+    assert [round(f, 6) >= 4.0 for f in floors[1:]] == [True] * 4
 
 
 def test_passengers_outside_every_period_are_refused() -> None:

@@ -1,0 +1,117 @@
+"""One ``transit optimize`` run, off the event loop: observed data in, a draft out.
+
+Shared by the command and the benchmark (``scripts/bench_timetable.py``), so what
+is measured is what a dispatcher gets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, make_draft
+from feeds.schedules.depots import DepotsFileError, DepotSite, read_depots
+from feeds.timetables.inputs import direction_inputs, load_scenario, service_trips
+from optimizer.timetable.errors import InputError
+from optimizer.timetable.model import Construction, DirectionInput, Method
+from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
+from optimizer.timetable.settings import Search, Weights
+from transit.flow.day import infer_flow
+from transit.model.service_days import active_service_ids
+from transit.progress import progress_bar
+from transit.records import StopEvent, Tap
+
+
+class RunRefused(ValueError):
+    """The run's options do not fit the schedule; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizeRun:
+    lines: tuple[str, ...] = ()  # none: every line
+    scenario: str = "weekday"  # a built-in name or a TOML file
+    # Vehicles for the rebuilt lines together, shared by what their frequencies ask
+    # for; none: as many as they have at peak today (the sum of each line's peak).
+    fleet: int | None = None
+    keep_line_fleets: bool = False  # each line keeps its own vehicles at peak today
+    method: str = Method.LOAD_PROFILE_CAPPED.value
+    construction: str = Construction.CP_SAT.value
+    grid_s: int = 60
+    time_limit_s: float = 0.25  # CP-SAT on any one direction
+    budget_s: float = 3.0  # CP-SAT for the whole run
+    depots: Path | None = None
+    day: date | None = None  # the observed day, for the record
+    depot_sites: tuple[DepotSite, ...] = ()  # given directly (the benchmark), else read from ``depots``
+    weights: Weights = Weights()  # of the departure model's objective (configuration [timetable.weights])
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    draft: NewDraft
+    rebuilt: Rebuilt
+    inputs: tuple[DirectionInput, ...]
+    notes: tuple[str, ...]
+    vehicles: dict[str, int] = field(default_factory=dict)  # each line's share of the fleet
+    engine_s: float = 0.0  # frequencies and departures of every direction
+
+
+def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
+                run: OptimizeRun, console: Console | None = None) -> OptimizeResult:
+    """Infer the flow, build the inputs, time every direction, and make the draft."""
+    network = base.network
+    try:
+        scenario = load_scenario(run.scenario, network)
+        flow = infer_flow(network, events, taps) if taps else None
+        inputs, notes = direction_inputs(network, flow, events, scenario)
+    except InputError as exc:
+        raise RunRefused(str(exc)) from None
+    inputs = _chosen_lines(inputs, run.lines, set(network.routes))
+    day, trips = service_trips(network, scenario)
+    today = peak_vehicles(trips)
+    line_fleets = {d.route_id: today.get(d.route_id, 1) for d in inputs}
+    fleet: int | dict[str, int] = (line_fleets if run.keep_line_fleets else
+                                   run.fleet if run.fleet is not None else sum(line_fleets.values()))
+    params = RebuildParams(Method(run.method), Construction(run.construction), run.weights,
+                           search=Search(grid_s=run.grid_s, time_limit_s=run.time_limit_s), budget_s=run.budget_s)
+    started = time.perf_counter()
+    rebuilt = _rebuild(inputs, fleet, params, console)
+    engine_s = time.perf_counter() - started
+    request = DraftRequest(
+        service_ids=active_service_ids(network, day), rebuilt=rebuilt.directions, scenario=scenario.name,
+        params={"method": run.method, "construction": run.construction, "grid_s": run.grid_s,
+                "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
+                "service_date": str(day)},
+        depots=run.depot_sites or _depots(run.depots))
+    draft = make_draft(base, live, request, time.monotonic)
+    return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s)
+
+
+def _depots(path: Path | None) -> tuple[DepotSite, ...]:
+    try:
+        return read_depots(path) if path is not None else ()
+    except DepotsFileError as exc:
+        raise RunRefused(str(exc)) from None
+
+
+def _chosen_lines(inputs: list[DirectionInput], lines: Sequence[str], known: set[str]) -> list[DirectionInput]:
+    unknown = sorted(set(lines) - known)
+    if unknown:
+        raise RunRefused(f"--line {', '.join(unknown)}: no such line in the schedule")
+    chosen = [d for d in inputs if not lines or d.route_id in lines]
+    if not chosen:
+        raise RunRefused(f"--line {', '.join(lines)}: no trips on the scenario's service day")
+    return chosen
+
+
+def _rebuild(inputs: list[DirectionInput], fleet: int | dict[str, int], params: RebuildParams,
+             console: Console | None) -> Rebuilt:
+    if console is None:
+        return rebuild_lines(inputs, fleet, params)
+    with progress_bar(console, "timing departures") as advance:
+        return rebuild_lines(inputs, fleet, params, advance)
+

@@ -1,0 +1,40 @@
+"""What ``transit optimize`` prints: per direction how it was timed and what
+bound it, the refusals with their reasons, the rebuilt day against the live one."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+
+from feeds.drafts.render import directions_table, headline_table
+from feeds.timetables.rebuild_run import OptimizeResult
+
+
+def optimize_summary(result: OptimizeResult, draft_id: int, seconds: float) -> Group:
+    rebuilt = result.rebuilt
+    parts: list[object] = [
+        f"draft {draft_id} stored ({result.draft.scenario}): {len(rebuilt.directions)} directions rebuilt, "
+        f"{len(rebuilt.refused)} refused; engine {result.engine_s:.1f} s, whole run {seconds:.1f} s. "
+        f"`transit drafts show {draft_id}` shows it again.",
+        _timing_table(result), headline_table(result.draft.kpis.get("headline", {})),
+        directions_table(result.draft.kpis),
+    ]
+    for refusal in rebuilt.refused:
+        parts += [f"[red]line {refusal.route_id} direction {refusal.direction_id} kept as it was:[/red] {b.message}"
+                  for b in refusal.bindings]
+    parts += [f"note: {note}" for note in result.notes]
+    parts.append(f"blocks: {result.draft.blocks.note}")
+    return Group(*parts)
+
+
+def _timing_table(result: OptimizeResult) -> Table:
+    table = Table("line", "dir", "method", "trips", "timed by", "status", "gap", "fleet", "what bound it",
+                  title="how each direction was timed")
+    for r in result.rebuilt.directions:
+        t, key = r.timetable, r.key
+        plan = result.rebuilt.plans[key]
+        gap = "-" if t.gap is None else f"{t.gap:.1%}"
+        bound = "; ".join(b.message for b in t.bindings if b.constraint != "no_demand") or "-"
+        table.add_row(t.route_id, str(t.direction_id), plan.method.value, str(len(t.departures_s)),
+                      t.construction, t.status.value, gap, str(result.vehicles.get(t.route_id, "-")), bound)
+    return table

@@ -1,0 +1,155 @@
+"""Benchmark: timetables rebuilt from observed flow (issue 13), closed loop, on the demo city.
+
+    .venv/bin/python scripts/bench_timetable.py [--day 2026-11-25] [--seed 7] [--time-limit 0.25]
+
+What a dispatcher's `transit optimize --day D` does, on a simulated day: the
+demo city's weekday simulated with GPS and taps (riders' days chained, reader
+clocks off, as in ``bench_flow.py``), tracked without assignments
+(``replay_days``), its flow inferred from the taps; then every line rebuilt
+(``feeds.timetables.rebuild_run.run_rebuild``: Ceder's method 4, CP-SAT
+departures, each line within its vehicles at peak today, blocks by the block
+engine from the demo depots). The baseline is the generated timetable itself.
+
+Closed loop: both timetables are simulated with the same riders (the
+simulator's origin-destination model of the live day, ``compare_timetables``)
+and measured the same way. Targets: a lower average wait and a lower share of
+riders on trips over the desired load, with no more vehicles at peak, per line;
+all lines in under 10 s, a single line in under 1 s. Then a tourist-season
+scenario: the same, with tourist demand (``tourist_season=True``) and the
+``tourist_season`` scenario: no tourist-line trip over capacity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+
+from feeds.democity import build_demo_feed, stop_demand
+from feeds.drafts.make import BaseSchedule
+from feeds.replay.runner import ReplayDay, replay_days
+from feeds.schedules.depots import demo_city_depots
+from feeds.simulator import SimulationParams, simulate_day
+from feeds.simulator.closed_loop import closed_loop_table, compare_timetables
+from feeds.simulator.measures import TimetableMeasures
+from feeds.timetables.inputs import demo_tourist_marks
+from feeds.timetables.rebuild_run import OptimizeResult, OptimizeRun, run_rebuild
+from optimizer.timetable.settings import Weights
+from transit.gtfs.feed import load_feed
+from transit.gtfs.tables import write_tables
+from transit.model.network import Network
+from transit.model.service_days import list_trips_on
+from transit.privacy import pseudonymise
+from transit.records import StopEvent, Tap
+
+DAY_PARAMS = SimulationParams(
+    boardings_per_stop_hour=17.5, chained_riders=True,
+    reader_clock_sigma_s=5.0, reader_clock_off_share=0.1,
+)
+KEY = b"bench-timetable-key"
+
+
+def observed_day(network: Network, tables: dict, day: date, seed: int,
+                 params: SimulationParams, console: Console) -> tuple[list[StopEvent], list[Tap]]:
+    started = time.perf_counter()
+    simulated = simulate_day(network, day, seed=seed, params=params, demand=stop_demand(tables))
+    console.print(f"{day}: {len(simulated.taps):,} taps, {len(simulated.reports):,} GPS reports "
+                  f"(simulated in {time.perf_counter() - started:.0f} s)")
+    started = time.perf_counter()
+    events = list(replay_days(network, [ReplayDay(str(day), simulated.reports)]).events)
+    console.print(f"tracked without assignments: {len(events):,} stop events in "
+                  f"{time.perf_counter() - started:.0f} s")
+    taps = [Tap(t.tap_id, t.vehicle_id, t.timestamp, t.medium, pseudonymise(t.account, KEY),
+                t.lat, t.lon, t.received_at) for t in simulated.taps]
+    return events, taps
+
+
+def per_line_verdict(network: Network, live: TimetableMeasures, draft: TimetableMeasures,
+                     lines: Sequence[str]) -> Table:
+    table = Table("line", "wait live", "wait draft", "over d0 live", "over d0 draft", "veh. live",
+                  "veh. draft", "full trips", "verdict", title="per line: targets (wait down, over-d0 "
+                  "share down, vehicles not up)")
+    met = 0
+    for route_id in lines:
+        a, b = live.lines[route_id], draft.lines[route_id]
+        wait_ok = b.mean_wait_s <= a.mean_wait_s
+        crowd_ok = b.over_desired_share <= a.over_desired_share
+        fleet_ok = b.vehicles_at_peak <= a.vehicles_at_peak
+        ok = wait_ok and crowd_ok and fleet_ok
+        met += ok
+        table.add_row(route_id, f"{a.mean_wait_s / 60:.2f}", f"{b.mean_wait_s / 60:.2f}",
+                      f"{a.over_desired_share:.1%}", f"{b.over_desired_share:.1%}", str(a.vehicles_at_peak),
+                      str(b.vehicles_at_peak), f"{a.full_trips} -> {b.full_trips}",
+                      "met" if ok else "[red]" + ", ".join(
+                          w for w, good in (("wait", wait_ok), ("crowding", crowd_ok), ("fleet", fleet_ok))
+                          if not good) + "[/red]")
+    table.caption = f"{met} of {len(lines)} lines meet all three"
+    return table
+
+
+def rebuild(network: Network, data: bytes, events: list[StopEvent], taps: list[Tap], day: date,
+            scenario: str, time_limit_s: float, weights: Weights, lines: tuple[str, ...] = ()) -> OptimizeResult:
+    base = BaseSchedule(0, "demo.zip", data, network)
+    run = OptimizeRun(lines=lines, scenario=scenario, time_limit_s=time_limit_s, day=day,
+                      depot_sites=demo_city_depots(), weights=weights)
+    return run_rebuild(base, base, events, taps, run)
+
+
+def closed_loop(console: Console, network: Network, tables: dict, result: OptimizeResult,
+                params: SimulationParams, seed: int, title: str) -> tuple[TimetableMeasures, TimetableMeasures]:
+    service_date = date.fromisoformat(result.draft.params["service_date"])
+    live_trips = list_trips_on(network, service_date)
+    started = time.perf_counter()
+    live, draft = compare_timetables(network, live_trips, result.draft.day.trips, service_date, params,
+                                     seed=seed, stop_demand=stop_demand(tables))
+    console.print(closed_loop_table(network, live, draft, title=f"{title} ({service_date}, closed loop "
+                                    f"{time.perf_counter() - started:.0f} s)"))
+    return live, draft
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 25))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per direction")
+    parser.add_argument("--vehicle-hour", type=float, default=Weights().vehicle_hour,
+                        help="weight of a vehicle hour, in passenger-minutes of waiting")
+    args = parser.parse_args()
+    console = Console(width=220)
+    weights = Weights(vehicle_hour=args.vehicle_hour)
+
+    tables = build_demo_feed(args.seed)
+    data = write_tables(tables)
+    network = load_feed(data, "demo.zip").network
+    events, taps = observed_day(network, tables, args.day, args.seed, DAY_PARAMS, console)
+
+    single = rebuild(network, data, events, taps, args.day, "weekday", args.time_limit, weights, lines=("L01",))
+    console.print(f"one line (L01, both directions): engine {single.engine_s:.2f} s (target < 1 s)")
+    result = rebuild(network, data, events, taps, args.day, "weekday", args.time_limit, weights)
+    statuses = [r.timetable.status.value for r in result.rebuilt.directions]
+    console.print(f"all lines: {len(result.rebuilt.directions)} directions in {result.engine_s:.1f} s "
+                  f"(target < 10 s); {statuses.count('optimal')} optimal, {statuses.count('feasible')} "
+                  f"feasible at the time limit, {len(result.rebuilt.refused)} refused; "
+                  f"blocks: {result.draft.blocks.note}")
+    live, draft = closed_loop(console, network, tables, result, DAY_PARAMS, args.seed, "weekday")
+    console.print(per_line_verdict(network, live, draft, sorted(live.lines)))
+
+    tourist_params = replace(DAY_PARAMS, tourist_season=True)
+    tourist = rebuild(network, data, events, taps, args.day, "tourist_season", args.time_limit, weights)
+    live, draft = closed_loop(console, network, tables, tourist, tourist_params, args.seed, "tourist season")
+    _, tourist_lines = demo_tourist_marks(network)
+    for side, measured in (("generated", live), ("optimized", draft)):
+        over = {r: measured.lines[r].full_trips for r in sorted(tourist_lines) if r in measured.lines}
+        console.print(f"tourist season, {side} timetable: tourist-line trips that filled up "
+                      f"{sum(over.values())} ({', '.join(f'{r} {n}' for r, n in over.items() if n) or 'none'}); "
+                      f"denied boardings on tourist lines "
+                      f"{sum(measured.lines[r].denied_boardings for r in over)} (target: none full)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""`transit optimize` end to end on a real database: a day's stored taps and
+stop events become a stored draft that `transit drafts` lists and exports as a
+GTFS zip that loads again; bad options are refused, naming what is wrong."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.cli.observed import events_and_taps, schedule_zip, store_observed
+from tests.simulator.helpers import WEEKDAY
+from transit.cli import EXIT_INVALID_INPUT, main
+from transit.gtfs.feed import load_feed
+
+
+@pytest.fixture
+def transit(empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("COLUMNS", "240")  # tables whole, not cut to a terminal's width
+    feed = tmp_path / "small.zip"
+    feed.write_bytes(schedule_zip())
+
+    def run(*args: str) -> int:
+        return main(["--data-dir", str(tmp_path / "data"), *args])
+
+    assert run("import-gtfs", str(feed)) == 0
+    asyncio.run(store_observed(empty_database_url, *events_and_taps()))
+    return run
+
+
+def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    assert transit("optimize", "--day", str(WEEKDAY), "--line", "L1", "--budget", "1") == 0
+    out = capsys.readouterr().out
+    assert "draft 1 stored (weekday): 2 directions rebuilt, 0 refused" in out
+    assert "how each direction was timed" in out and "the rebuilt day" in out
+
+    assert transit("drafts") == 0
+    assert "weekday" in capsys.readouterr().out
+    zipped = tmp_path / "draft.zip"
+    assert transit("drafts", "export", "1", "--out", str(zipped)) == 0
+    draft = load_feed(zipped.read_bytes(), "draft.zip").network
+    base = load_feed(schedule_zip(), "small.zip").network
+    # L2 is as it was; L1 was rebuilt from its riders (a new set of trips, none of the old ids).
+    assert {t for t in draft.trips if draft.trips[t].route_id == "L2"} == {
+        t for t in base.trips if base.trips[t].route_id == "L2"}
+    rebuilt = [t for t in draft.trips.values() if t.route_id == "L1"]
+    assert rebuilt and not {t.trip_id for t in rebuilt} & set(base.trips)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("--line", "NOPE"), "--line NOPE: no such line in the schedule"),
+    (("--scenario", "monsoon"), "scenario 'monsoon': neither a file nor one of weekday"),
+    (("--day", "2025-03-20"), "--day 2025-03-20: no stop events stored for that service day"),
+    (("--version", "9"), "schedule version 9 not found: see `transit versions`"),
+])
+def test_bad_options_are_refused_with_what_is_wrong(transit, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+                                                    args: tuple[str, ...], says: str) -> None:
+    assert transit("optimize", "--budget", "0", *args) == EXIT_INVALID_INPUT
+    assert says in capsys.readouterr().err
