@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from transit.flow.day import DayFlow, infer_flow
-from transit.flow.loads import SegmentLoad
 from transit.model.network import Network
 from transit.model.service_days import SERVICE_DAY_TURNS_AT, service_day_origin
 from transit.store import Pool
@@ -55,29 +54,3 @@ async def build_flow_day(pool: Pool, day: date, note: Note) -> BuiltDay:
     flow = await asyncio.to_thread(infer_flow, live.network, events, taps)
     await replace_flow_day(pool, flow, day, live.version_id, time.time())
     return BuiltDay(day, live.version_id, live.network, flow, time.perf_counter() - started)
-
-
-@dataclass(frozen=True, slots=True)
-class PeakLoadPoint:
-    route_id: str
-    direction_id: int
-    hour: int  # of the service day
-    from_stop_id: str
-    to_stop_id: str
-    load: float  # riders across that segment in that hour, all trips
-
-
-def peak_load_points(network: Network, loads: list[SegmentLoad]) -> list[PeakLoadPoint]:
-    """Per line and direction, the segment and hour that carry the most riders."""
-    hourly: dict[tuple[str, int, int, str, str], float] = {}
-    for s in loads:
-        origin = service_day_origin(s.service_date, network.timezone).timestamp()
-        key = (s.route_id, s.direction_id, int((s.departure - origin) // 3600),
-               s.from_stop_id, s.to_stop_id)
-        hourly[key] = hourly.get(key, 0.0) + s.load
-    best: dict[tuple[str, int], PeakLoadPoint] = {}
-    for (route_id, direction_id, hour, a, b), load in hourly.items():
-        current = best.get((route_id, direction_id))
-        if current is None or load > current.load:
-            best[(route_id, direction_id)] = PeakLoadPoint(route_id, direction_id, hour, a, b, load)
-    return sorted(best.values(), key=lambda p: (p.route_id, p.direction_id))

@@ -67,10 +67,10 @@ def _run_build(args: argparse.Namespace, console: Console, with_pool: WithPool) 
 
 
 def _peaks(built: BuiltDay) -> Table:
-    from feeds.flow.build import peak_load_points
+    from transit.flow.peaks import hourly_loads, peak_load_points
 
     table = Table("line", "dir", "peak hour", "segment", "riders", title="peak-load points")
-    for p in peak_load_points(built.network, list(built.flow.loads)):
+    for p in peak_load_points(hourly_loads(built.flow.loads, built.network.timezone)):
         table.add_row(p.route_id, str(p.direction_id), f"{p.hour:02d}:00",
                       f"{p.from_stop_id} -> {p.to_stop_id}", f"{p.load:.0f}")
     return table
@@ -98,7 +98,7 @@ def _reasons(counts: Mapping[str, int]) -> str:
 
 
 def _run_export(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
-    from feeds.flow.build import peak_load_points
+    from transit.flow.peaks import hourly_loads, peak_load_points
     from feeds.flow.export import write_line_plots, write_tables
     from transit.gtfs.feed import load_feed
     from transit.store.flow import FlowDayNotFound, get_flow_day, list_segment_loads, list_stop_bins
@@ -114,7 +114,7 @@ def _run_export(args: argparse.Namespace, console: Console, with_pool: WithPool)
                             (await get_version(pool, built.version_id)).source).network
         stops = await list_stop_bins(pool, args.day)
         loads = await list_segment_loads(pool, args.day)
-        peaks = peak_load_points(network, loads)
+        peaks = peak_load_points(hourly_loads(loads, network.timezone))
         args.out.mkdir(parents=True, exist_ok=True)
         written = write_tables(args.out, stops, loads, peaks, network.timezone)
         if not args.no_plots:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feeds.flow.build import PeakLoadPoint
+from transit.flow.peaks import PeakLoadPoint
 from transit.flow.loads import SegmentLoad, StopFlow
 from transit.model.network import Network
 from transit.model.service_days import service_day_origin

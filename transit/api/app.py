@@ -28,6 +28,7 @@ from transit.api.accuracy import add_accuracy_routes
 from transit.api.app_api import add_app_routes
 from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
 from transit.api.drafts import add_draft_routes
+from transit.api.flow import add_flow_routes
 from transit.api.live_push import PushLimits, add_live_push_routes
 from transit.api.loop_lag import LoopLagMonitor
 from transit.api.metrics import Counts, MetricSources, add_metrics_routes
@@ -197,6 +198,7 @@ def init_app(
     add_accuracy_routes(app)
     if store is not None:
         add_draft_routes(app, store)
+        add_flow_routes(app, store)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
     timetable = StopTimetable(context.network)
     # The one cache of stop boards: signs, stop pages, the app and live push render from it.
