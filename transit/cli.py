@@ -171,6 +171,8 @@ def _add_blocks_command(command: Command) -> None:
     blocks = command("blocks", help="chain trips into vehicle blocks at least cost, with a bound and the gap")
     source = blocks.add_mutually_exclusive_group(required=True)
     source.add_argument("--version", type=int, metavar="N", help="block a stored version's typical day")
+    source.add_argument("--draft", type=int, metavar="ID", help="block a timetable draft's typical day "
+                        "(see `transit drafts`)")
     source.add_argument("--mdvsp", type=Path, metavar="FILE", help="block a benchmark instance (.inp, or a "
                         ".zip holding one; a bounds.txt beside it adds the proven optimum)")
     blocks.add_argument("--time-limit", type=float, default=60.0, metavar="S",

@@ -27,7 +27,8 @@ from transit.gtfs.build import Progress, build_network
 from transit.gtfs.feed import read_raw_tables
 from transit.model.network import Network
 from transit.progress import steps
-from transit.store import Pool, WithPool, schedules
+from transit.store import Pool, WithPool, drafts, schedules
+from transit.store.drafts import DraftNotFound
 from transit.store.schedules import ScheduleVersion, VersionNotFound
 
 # Without --depots the demo city's depots are used, which only fits a schedule
@@ -41,8 +42,12 @@ class ScheduleBlocksError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class StoredVersion:
-    version: ScheduleVersion
+    """A stored feed to block: a schedule version or a timetable draft."""
+
+    label: str  # "version 3", "draft 2"
+    source: str  # the file name it was stored from
     feed_zip: bytes
+    version_id: int | None = None  # None for a draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +61,42 @@ def run_version_blocks(args: argparse.Namespace, console: Console, with_pool: Wi
     fetched: list[StoredSchedules] = []
 
     async def fetch(pool: Pool) -> None:
-        fetched.append(await fetch_schedules(pool, args.version))
+        draft = getattr(args, "draft", None)
+        fetched.append(await (fetch_draft(pool, draft) if draft is not None else fetch_schedules(pool, args.version)))
 
     try:
         with_pool(fetch)
     except VersionNotFound as exc:
         raise ScheduleBlocksError(f"{exc}: see `transit versions`") from None
+    except DraftNotFound as exc:
+        raise ScheduleBlocksError(f"{exc}: see `transit drafts`") from None
     return block_version(args, fetched[0], console)
 
 
 async def fetch_schedules(pool: Pool, version_id: int) -> StoredSchedules:
     """The version to block and the live one (raises ``VersionNotFound``)."""
     version = await schedules.get_version(pool, version_id)
-    blocked = StoredVersion(version, await schedules.get_feed_zip(pool, version_id))
+    blocked = _stored(version, await schedules.get_feed_zip(pool, version_id))
+    return StoredSchedules(blocked, await _live(pool, blocked))
+
+
+async def fetch_draft(pool: Pool, draft_id: int) -> StoredSchedules:
+    """A draft to block and the live version (raises ``DraftNotFound``)."""
+    data = await drafts.get_draft_zip(pool, draft_id)
+    return StoredSchedules(StoredVersion(f"draft {draft_id}", f"draft-{draft_id}.zip", data), await _live(pool, None))
+
+
+def _stored(version: ScheduleVersion, data: bytes) -> StoredVersion:
+    return StoredVersion(f"version {version.id}", version.source, data, version.id)
+
+
+async def _live(pool: Pool, blocked: StoredVersion | None) -> StoredVersion | None:
     live_version = await schedules.find_live_version(pool)
-    if live_version is None or live_version.id == version_id:
-        return StoredSchedules(blocked, blocked if live_version else None)
-    live = StoredVersion(live_version, await schedules.get_feed_zip(pool, live_version.id))
-    return StoredSchedules(blocked, live)
+    if live_version is None:
+        return None
+    if blocked is not None and live_version.id == blocked.version_id:
+        return blocked
+    return _stored(live_version, await schedules.get_feed_zip(pool, live_version.id))
 
 
 def block_version(args: argparse.Namespace, stored: StoredSchedules, console: Console) -> int:
@@ -83,18 +106,18 @@ def block_version(args: argparse.Namespace, stored: StoredSchedules, console: Co
         raise ScheduleBlocksError(f"--time-limit {args.time_limit:g}: give a number of seconds above 0")
     params, depots, day_type = _params(args), _depots(args.depots), DayType(args.day_type)
     started = time.monotonic()
-    version_id = stored.blocked.version.id
+    label = stored.blocked.label
     problem, day = _problem(stored.blocked, day_type, depots, params, console)
     if args.depots is None:
         _check_demo_depots(problem)
-    blocking = _block(problem, f"blocking version {version_id}, {day_type.value} {day.day}", args, console)
+    blocking = _block(problem, f"blocking {label}, {day_type.value} {day.day}", args, console)
     ours = engine_blocks(blocking, day_type.value)
     baseline = None
     if stored.live is not None:
         live_problem, live_day = (problem, day) if stored.live is stored.blocked else _problem(
             stored.live, day_type, depots, params, console)
-        baseline = Baseline(stored.live.version.id, live_day, measure(live_problem, existing_blocks(live_problem)))
-    Console(soft_wrap=True).print(summary_table(version_id, day, blocking, measure(problem, ours), baseline,
+        baseline = Baseline(stored.live.version_id or 0, live_day, measure(live_problem, existing_blocks(live_problem)))
+    Console(soft_wrap=True).print(summary_table(label, day, blocking, measure(problem, ours), baseline,
                                                 params.max_wait_s, time.monotonic() - started))
     if args.out is not None:
         _write(args, stored.blocked, problem, ours, console)
@@ -106,13 +129,13 @@ def _write(args: argparse.Namespace, stored: StoredVersion, problem: SchedulePro
     extra = tods_tables(problem, blocks) if args.tods else {}
     block_of = {trip: block.block_id for block in blocks for trip in block.trip_ids}
     try:
-        data = with_blocks(stored.feed_zip, stored.version.source, block_of, extra)
+        data = with_blocks(stored.feed_zip, stored.source, block_of, extra)
     except BlockIdClash as exc:
         raise ScheduleBlocksError(str(exc)) from None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     tods = " and the TODS deadheads" if args.tods else ""
-    console.print(f"version {stored.version.id} with {len(blocks)} new blocks{tods} written to {args.out}")
+    console.print(f"{stored.label} with {len(blocks)} new blocks{tods} written to {args.out}")
 
 
 def _params(args: argparse.Namespace) -> BlockingParams:
@@ -133,18 +156,18 @@ def _depots(path: Path | None) -> tuple[DepotSite, ...]:
 
 def _problem(stored: StoredVersion, day_type: DayType, depots: tuple[DepotSite, ...],
              params: BlockingParams, console: Console) -> tuple[ScheduleProblem, ServiceDay]:
-    with steps(console, f"loading version {stored.version.id}") as note:
+    with steps(console, f"loading {stored.label}") as note:
         network = _network(stored, note)
     try:
         day = typical_day(network, day_type)
     except NoServiceDay as exc:
-        raise ScheduleBlocksError(f"version {stored.version.id}: {exc}") from None
+        raise ScheduleBlocksError(f"{stored.label}: {exc}") from None
     return schedule_problem(network, day.trips, depots, params), day
 
 
 def _network(stored: StoredVersion, note: Progress) -> Network:
     """A stored version was checked when it was imported: build it without checking again."""
-    return build_network(read_raw_tables(stored.feed_zip, stored.version.source), note)
+    return build_network(read_raw_tables(stored.feed_zip, stored.source), note)
 
 
 def _check_demo_depots(problem: ScheduleProblem) -> None:

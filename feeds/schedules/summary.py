@@ -24,10 +24,10 @@ class Baseline:
     kpis: BlockKpis
 
 
-def summary_table(version_id: int, day: ServiceDay, blocking: Blocking, ours: BlockKpis,
+def summary_table(label: str, day: ServiceDay, blocking: Blocking, ours: BlockKpis,
                   baseline: Baseline | None, max_wait_s: int, seconds: float) -> Table:
     live = f"live version {baseline.version_id}: its block_ids" if baseline else "live version"
-    table = Table("", f"version {version_id}: new blocks", live)
+    table = Table("", f"{label}: new blocks", live)
     services = ", ".join(sorted(day.service_ids))
     table.add_row("service day", f"{day.day} ({len(day.trips):,} trips; {services}; {day.days_alike} days alike)",
                   f"{baseline.day.day} ({len(baseline.day.trips):,} trips)" if baseline else "none is live")

@@ -55,8 +55,23 @@ async def test_drafts_are_listed_and_served_whole(client: TestClient, clean_pool
     assert await feed.read() == made.feed_zip
 
 
+async def test_a_drafts_blocks_cover_its_day_once(client: TestClient, clean_pool: asyncpg.Pool) -> None:
+    draft_id, made = await store_small_city_draft(clean_pool)
+    answer = await (await client.get(f"/api/drafts/{draft_id}/blocks")).json()
+    day = [t for t in made.day.trips]
+    covered = [trip["trip_id"] for block in answer["blocks"] for trip in block["trips"]]
+    assert sorted(covered) == sorted(t.trip_id for t in day)  # every trip of the day, once
+    for block in answer["blocks"]:
+        starts = [trip["start_s"] for trip in block["trips"]]
+        assert starts == sorted(starts) and block["start_s"] == starts[0]
+        assert all(a["end_s"] <= b["start_s"] for a, b in zip(block["trips"], block["trips"][1:]))
+    assert answer["made_by"]["source"] == "fifo"
+    assert 1 <= answer["vehicles_at_peak"] <= len(answer["blocks"])
+
+
 async def test_an_unknown_draft_is_a_404_naming_it(client: TestClient) -> None:
     for path, named in (("/api/drafts/999", "999"), ("/api/drafts/999/gtfs.zip", "999"),
+                        ("/api/drafts/999/blocks", "999"),
                         ("/api/drafts/abc", "'abc'")):
         answer = await client.get(path)
         assert answer.status == 404, path

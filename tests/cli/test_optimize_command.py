@@ -48,6 +48,15 @@ def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.Ca
     rebuilt = [t for t in draft.trips.values() if t.route_id == "L1"]
     assert rebuilt and not {t.trip_id for t in rebuilt} & set(base.trips)
 
+    # The draft's day blocked again by the block engine, beside the live version's blocks (issue 12).
+    stop = next(iter(base.stops.values()))
+    depots = tmp_path / "depots.csv"
+    depots.write_text(f"name,lat,lon,capacity\nD1,{stop.lat},{stop.lon},40\n", encoding="utf-8")
+    assert transit("blocks", "--draft", "1", "--depots", str(depots), "--time-limit", "20") == 0
+    assert "draft 1: new blocks" in capsys.readouterr().out
+    assert transit("blocks", "--draft", "9") == EXIT_INVALID_INPUT
+    assert "timetable draft 9 not found: see `transit drafts`" in capsys.readouterr().err
+
 
 @pytest.mark.parametrize(("args", "says"), [
     (("--line", "NOPE"), "--line NOPE: no such line in the schedule"),
