@@ -16,7 +16,7 @@ from rich.table import Table
 
 from feeds.flow.command import add_flow_command
 from feeds.drafts.command import add_drafts_command
-from feeds.timetables.command import add_optimize_command
+from feeds.timetables.command import add_optimize_command, add_study_command
 from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
 from transit.cli_support import add_common as _add_common
@@ -36,6 +36,7 @@ Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, w
 Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
 Flow:         transit flow build --day D, transit flow export --day D --out DIR
 Timetables:   transit optimize [--day D] [--line R] [--scenario S] [--fleet N]   (a draft from observed flow)
+              transit study FILE.toml   (a what-if beside the live version)
 Drafts:       transit drafts [show ID | export ID --out FILE.zip]   (rebuilt timetables to approve)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_flow_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_flow)
     add_drafts_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_drafts)
     add_optimize_command(command).set_defaults(run=_run_optimize)
+    add_study_command(command).set_defaults(run=_run_study)
     return parser
 
 
@@ -360,6 +362,12 @@ def _run_optimize(args: argparse.Namespace, config: Config, console: Console) ->
     from feeds.timetables.command import run_optimize
 
     return run_optimize(args, console, partial(_with_database, config))
+
+
+def _run_study(args: argparse.Namespace, config: Config, console: Console) -> int:
+    from feeds.timetables.command import run_study
+
+    return run_study(args, console, partial(_with_database, config))
 
 
 def _run_drafts(args: argparse.Namespace, config: Config, console: Console) -> int:

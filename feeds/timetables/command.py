@@ -94,6 +94,43 @@ async def _optimize(pool: Pool, args: argparse.Namespace, console: Console) -> i
     return 0
 
 
+def add_study_command(command: Callable[..., argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    study = command("study", help="a what-if from a small TOML file (scenario, lines, fleet, policy, weights), "
+                    "its KPIs side by side with the live version's")
+    study.add_argument("file", type=Path, help="the study (see docs/optimizer.md, docs/examples/study-*.toml)")
+    study.add_argument("--save", action="store_true", help="also store the result as a draft")
+    return study
+
+
+def run_study(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
+    from feeds.timetables.rebuild_run import RunRefused
+    from feeds.timetables.study import read_study
+    from optimizer.timetable.errors import InputError
+
+    try:
+        study = read_study(args.file)
+        return with_pool(lambda pool: _study(pool, study, args.save, console))
+    except (RunRefused, InputError) as exc:
+        console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        return EXIT_INVALID_INPUT
+
+
+async def _study(pool: Pool, study: Any, save: bool, console: Console) -> int:
+    from dataclasses import replace
+
+    from feeds.drafts.saving import save_draft
+    from feeds.timetables.rebuild_run import run_rebuild
+
+    base, live = await _schedules(pool, None)
+    events, taps = await _observed(pool, study.day, base.network.timezone) if study.day else ([], [])
+    started = time.perf_counter()
+    result = await asyncio.to_thread(run_rebuild, base, live, events, taps, study.run, console, study.scenario)
+    result = replace(result, draft=replace(result.draft, scenario=study.name))
+    draft_id = await save_draft(pool, result.draft) if save else None
+    _print_summary(result, draft_id, time.perf_counter() - started, study=study.name)
+    return 0
+
+
 async def _schedules(pool: Pool, version_id: int | None) -> tuple[Any, Any]:
     from feeds.drafts.saving import load_base
     from feeds.timetables.rebuild_run import RunRefused
@@ -115,11 +152,11 @@ async def _observed(pool: Pool, day: date, timezone: str) -> tuple[list[Any], li
 
     events = await list_stop_events(pool, day)
     if not events:
-        raise RunRefused(f"--day {day}: no stop events stored for that service day")
+        raise RunRefused(f"day {day}: no stop events stored for that service day")
     return events, await list_taps(pool, *service_day_span(day, timezone))
 
 
-def _print_summary(result: Any, draft_id: int, seconds: float) -> None:
+def _print_summary(result: Any, draft_id: int | None, seconds: float, study: str | None = None) -> None:
     from feeds.timetables.summary import optimize_summary
 
-    Console(soft_wrap=True).print(optimize_summary(result, draft_id, seconds))
+    Console(soft_wrap=True).print(optimize_summary(result, draft_id, seconds, study))

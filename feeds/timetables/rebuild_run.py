@@ -18,6 +18,7 @@ from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, make_draft
 from feeds.schedules.depots import DepotsFileError, DepotSite, read_depots
 from feeds.timetables.inputs import direction_inputs, load_scenario, service_trips
 from optimizer.timetable.errors import InputError
+from optimizer.timetable.scenarios import Scenario, check_scenario
 from optimizer.timetable.model import Construction, DirectionInput, Method
 from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
 from optimizer.timetable.settings import Search, Weights
@@ -38,6 +39,7 @@ class OptimizeRun:
     # Vehicles for the rebuilt lines together, shared by what their frequencies ask
     # for; none: as many as they have at peak today (the sum of each line's peak).
     fleet: int | None = None
+    fleet_change: int = 0  # with no ``fleet``: vehicles more (fewer) than the lines have at peak today
     keep_line_fleets: bool = False  # each line keeps its own vehicles at peak today
     method: str = Method.LOAD_PROFILE_CAPPED.value
     construction: str = Construction.CP_SAT.value
@@ -61,11 +63,15 @@ class OptimizeResult:
 
 
 def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
-                run: OptimizeRun, console: Console | None = None) -> OptimizeResult:
-    """Infer the flow, build the inputs, time every direction, and make the draft."""
+                run: OptimizeRun, console: Console | None = None, scenario: Scenario | None = None) -> OptimizeResult:
+    """Infer the flow, build the inputs, time every direction, and make the draft
+    (``scenario``: given whole, instead of ``run.scenario``'s name or file)."""
     network = base.network
     try:
-        scenario = load_scenario(run.scenario, network)
+        if scenario is None:
+            scenario = load_scenario(run.scenario, network)
+        else:
+            check_scenario(scenario, network.stops, network.routes, f"scenario {scenario.name}")
         flow = infer_flow(network, events, taps) if taps else None
         inputs, notes = direction_inputs(network, flow, events, scenario)
     except InputError as exc:
@@ -75,7 +81,9 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
     today = peak_vehicles(trips)
     line_fleets = {d.route_id: today.get(d.route_id, 1) for d in inputs}
     fleet: int | dict[str, int] = (line_fleets if run.keep_line_fleets else
-                                   run.fleet if run.fleet is not None else sum(line_fleets.values()))
+                                   run.fleet if run.fleet is not None else sum(line_fleets.values()) + run.fleet_change)
+    if isinstance(fleet, int) and fleet < 1:
+        raise RunRefused(f"a fleet of {fleet} vehicles: give at least one")
     params = RebuildParams(Method(run.method), Construction(run.construction), run.weights,
                            search=Search(grid_s=run.grid_s, time_limit_s=run.time_limit_s), budget_s=run.budget_s)
     started = time.perf_counter()

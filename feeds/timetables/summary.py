@@ -10,12 +10,15 @@ from feeds.drafts.render import directions_table, headline_table
 from feeds.timetables.rebuild_run import OptimizeResult
 
 
-def optimize_summary(result: OptimizeResult, draft_id: int, seconds: float) -> Group:
+def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: float, study: str | None = None) -> Group:
     rebuilt = result.rebuilt
+    what = f"study {study!r}" if study else f"scenario {result.draft.scenario}"
+    stored = (f"stored as draft {draft_id} (`transit drafts show {draft_id}` shows it again)"
+              if draft_id is not None else "not stored (--save stores it as a draft)")
     parts: list[object] = [
-        f"draft {draft_id} stored ({result.draft.scenario}): {len(rebuilt.directions)} directions rebuilt, "
-        f"{len(rebuilt.refused)} refused; engine {result.engine_s:.1f} s, whole run {seconds:.1f} s. "
-        f"`transit drafts show {draft_id}` shows it again.",
+        f"{what}: {len(rebuilt.directions)} directions rebuilt, {len(rebuilt.refused)} refused; "
+        f"engine {result.engine_s:.1f} s, whole run {seconds:.1f} s; {stored}. "
+        f"Fleet shared: {sum(result.vehicles.values())} vehicles.",
         _timing_table(result), headline_table(result.draft.kpis.get("headline", {})),
         directions_table(result.draft.kpis),
     ]

@@ -40,6 +40,12 @@ def parse_scenario(text: str, source: str = "scenario.toml",
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"{source}: not valid TOML: {error}") from None
+    return scenario_from_table(data, source, period_names)
+
+
+def scenario_from_table(data: Mapping[str, Any], source: str,
+                        period_names: Collection[str] = PERIOD_NAMES) -> Scenario:
+    """The scenario of an already read TOML table (a study file's ``[scenario]``)."""
     _no_other_keys(data, _TOP, "", source)
     if "day_type" not in data:
         raise InputError(f"{source}: day_type is missing: give one of {_day_types()}", "day_type")
@@ -51,13 +57,12 @@ def parse_scenario(text: str, source: str = "scenario.toml",
         raise InputError(f"{source}: name = {name!r}: give a text", "name")
     periods = _table(data, "periods", source)
     _no_other_keys(periods, tuple(period_names), "periods.", source)
-    scenario = Scenario(
+    return Scenario(
         name, DayType(day_type), _date(data.get("date"), source),
         _multiplier(data.get("demand", 1.0), "demand", source),
         _multipliers(_table(data, "lines", source), "lines", source),
         _multipliers(_table(data, "stops", source), "stops", source),
         {p: _override(_table(periods, p, source, "periods."), p, source) for p in periods})
-    return scenario
 
 
 def _day_types() -> str:

@@ -33,7 +33,7 @@ def transit(empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     assert transit("optimize", "--day", str(WEEKDAY), "--line", "L1", "--budget", "1") == 0
     out = capsys.readouterr().out
-    assert "draft 1 stored (weekday): 2 directions rebuilt, 0 refused" in out
+    assert "scenario weekday: 2 directions rebuilt, 0 refused" in out and "stored as draft 1" in out
     assert "how each direction was timed" in out and "the rebuilt day" in out
 
     assert transit("drafts") == 0
@@ -61,7 +61,7 @@ def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.parametrize(("args", "says"), [
     (("--line", "NOPE"), "--line NOPE: no such line in the schedule"),
     (("--scenario", "monsoon"), "scenario 'monsoon': neither a file nor one of weekday"),
-    (("--day", "2025-03-20"), "--day 2025-03-20: no stop events stored for that service day"),
+    (("--day", "2025-03-20"), "day 2025-03-20: no stop events stored for that service day"),
     (("--version", "9"), "schedule version 9 not found: see `transit versions`"),
 ])
 def test_bad_options_are_refused_with_what_is_wrong(transit, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
