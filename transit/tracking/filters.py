@@ -47,6 +47,13 @@ def check_report(report: VehicleReport, params: FilterParams) -> Outcome | None:
     return None
 
 
+def oldest_late_fix(newest_fix: float, params: FilterParams) -> float:
+    """The oldest fix time a report arriving after a fix at ``newest_fix`` can
+    have and still pass: that fix came at most ``future_tolerance_s`` ahead of
+    its receipt, and a later receipt takes fixes at most ``too_late_s`` old."""
+    return newest_fix - params.future_tolerance_s - params.too_late_s
+
+
 def is_jump(metres: float, seconds: float, params: FilterParams) -> bool:
     if seconds > params.jump_window_s:
         return False

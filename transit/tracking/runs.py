@@ -1,15 +1,20 @@
 """What the tracker keeps per vehicle and per trip being followed.
 
-A trip's fixes are kept for as long as the trip runs, so that a late report can
-be put in its place and the trip's passages derived again. A bus reporting every
-second on an hour-long trip leaves 3,600 of them: as objects (a ``Fix`` and its
-three floats, ~120 bytes) a fleet's worth grew the service by megabytes a minute
-and gave the collector millions of objects to walk; as three arrays of doubles
-they cost 24 bytes each and nothing to the collector.
+A trip's fixes are kept so that a late report can be put in its place and the
+trip's passages derived again. A bus reporting every second on an hour-long
+trip leaves 3,600 of them: as objects (a ``Fix`` and its three floats, ~120
+bytes) a fleet's worth grew the service by megabytes a minute and gave the
+collector millions of objects to walk; as three arrays of doubles they cost 24
+bytes each and nothing to the collector. Only the fixes a late report can still
+land between are kept (the filters refuse anything older): the ones before are
+fed to a checkpoint detector, from which passages are derived again. So a
+vehicle holds ~32 minutes of fixes (the soak's 400 terminals at one fix a
+second: ~20 MiB), not its whole trip and the one before.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from array import array
 from bisect import bisect_left
@@ -67,6 +72,17 @@ class FixTrack:
         self._d.insert(position, fix.d)
         self._v.insert(position, _NO_SPEED if fix.v is None else fix.v)
 
+    def count_before(self, t: float) -> int:
+        """How many fixes are older than ``t``."""
+        return bisect_left(self._t, t)
+
+    def pop_first(self, count: int) -> list[Fix]:
+        """Remove the ``count`` oldest fixes; they are returned in time order."""
+        popped = [self[index] for index in range(count)]
+        for column in (self._t, self._d, self._v):
+            del column[:count]
+        return popped
+
 
 @dataclass
 class Run:
@@ -88,6 +104,8 @@ class Run:
     last_along: float | None = None  # of the last fix on the shape, fed or not
     fixes: FixTrack = field(default_factory=FixTrack)  # what the detector was fed
     emitted: dict[int, Passage] = field(default_factory=dict)  # by stop index
+    # A detector fed every fix dropped from ``fixes`` (None: none dropped yet).
+    checkpoint: StopDetector | None = None
 
 
 @dataclass
@@ -110,13 +128,47 @@ def refeed(run: Run, zone_m: float, *, current: bool) -> list[Passage]:
     one was put in place) that differ from those already emitted; those are now
     the emitted ones. ``current``: the run is still followed, so its detector
     is replaced by the one that has seen every fix."""
-    detector = StopDetector(run.pattern.stop_dists, zone_m, from_start=run.from_start)
+    detector = _checkpoint_of(run, zone_m)
     passages = [p for f in run.fixes for p in detector.feed(f)]
     if current:
         run.detector = detector
     changed = [p for p in passages if run.emitted.get(p.index) != p]
     run.emitted.update((p.index, p) for p in changed)
     return changed
+
+
+def forget_fixes_before(run: Run, t: float, zone_m: float, at_least: int = 300) -> None:
+    """Drop the fixes no late report can land between any more: those before
+    ``t``, all but the last of them (a late fix at ``t`` goes after it). They
+    are fed to the run's checkpoint detector, so passages derived again come
+    out as from all the fixes. Done ``at_least`` fixes at a time: dropping
+    from the front of the arrays moves the rest."""
+    count = run.fixes.count_before(t) - 1
+    if count < at_least:
+        return
+    detector = _checkpoint_of(run, zone_m)
+    for fix in run.fixes.pop_first(count):
+        detector.feed(fix)
+    run.checkpoint = detector
+
+
+def forget_old_fixes(vehicle: Vehicle, t: float, zone_m: float) -> None:
+    """Keep of the vehicle's runs only the fixes a late report at ``t`` or
+    after can land between; a finished trip wholly before ``t`` goes."""
+    if vehicle.run is not None:
+        forget_fixes_before(vehicle.run, t, zone_m)
+    finished = vehicle.finished
+    if finished is not None and (not finished.fixes or finished.fixes[-1].t < t):
+        vehicle.finished = None
+    elif finished is not None:
+        forget_fixes_before(finished, t, zone_m)
+
+
+def _checkpoint_of(run: Run, zone_m: float) -> StopDetector:
+    """A detector in the state of one fed every dropped fix, to feed the kept ones."""
+    if run.checkpoint is None:
+        return StopDetector(run.pattern.stop_dists, zone_m, from_start=run.from_start)
+    return copy.copy(run.checkpoint)
 
 
 def vehicle_state(report: VehicleReport, run: Run | None, off_route_fixes: int) -> VehicleState:

@@ -29,9 +29,9 @@ from transit.tracking.candidates import (
     list_candidates,
     trips_by_pattern,
 )
-from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump
+from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump, oldest_late_fix
 from transit.tracking.passages import Fix, Passage, StopDetector
-from transit.tracking.runs import Run, Vehicle, refeed, vehicle_state
+from transit.tracking.runs import Run, Vehicle, forget_old_fixes, refeed, vehicle_state
 from transit.tracking.shapes import PreparedShape, frame_for, prepare_shapes
 from transit.tracking.state import VehicleState
 
@@ -125,6 +125,8 @@ class Tracker:
         vehicle.last_t, vehicle.last_xy, vehicle.last_speed = report.timestamp, (x, y), speed
         vehicle.jumped.clear()
         events = self._advance(vehicle, report.timestamp, x, y, speed, elapsed)
+        # Fixes older than any late report the filters let through are of no more use.
+        forget_old_fixes(vehicle, oldest_late_fix(report.timestamp, self._params.filters), self._params.zone_m)
         vehicle.state = vehicle_state(report, vehicle.run, self._params.off_route_fixes)
         return Observation(report.vehicle_id, Outcome.ACCEPTED, vehicle.state, tuple(events))
 
