@@ -15,8 +15,9 @@ simulator's origin-destination model of the live day, ``compare_timetables``)
 and measured the same way. Targets: a lower average wait and a lower share of
 riders on trips over the desired load, with no more vehicles at peak, per line;
 all lines in under 10 s, a single line in under 1 s. Then a tourist-season
-scenario: the same, with tourist demand (``tourist_season=True``) and the
-``tourist_season`` scenario: no tourist-line trip over capacity.
+scenario: no tourist-line trip over capacity. The season is observed in season
+(``--season-day``, the simulator's tourist demand on) and compared with the
+generated season timetable, which runs extra trips on the tourist lines.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ from feeds.simulator.closed_loop import closed_loop_table, compare_timetables
 from feeds.simulator.measures import TimetableMeasures
 from feeds.timetables.inputs import demo_tourist_marks
 from feeds.timetables.rebuild_run import OptimizeResult, OptimizeRun, run_rebuild
+from optimizer.timetable.scenarios import Scenario
 from optimizer.timetable.settings import Weights
 from transit.gtfs.feed import load_feed
 from transit.gtfs.tables import write_tables
 from transit.model.network import Network
-from transit.model.service_days import list_trips_on
+from transit.model.service_days import DayType, list_trips_on
 from transit.privacy import pseudonymise
 from transit.records import StopEvent, Tap
 
@@ -93,11 +95,12 @@ def per_line_verdict(network: Network, live: TimetableMeasures, draft: Timetable
 
 
 def rebuild(network: Network, data: bytes, events: list[StopEvent], taps: list[Tap], day: date,
-            scenario: str, time_limit_s: float, weights: Weights, lines: tuple[str, ...] = ()) -> OptimizeResult:
+            scenario: str | Scenario, time_limit_s: float, weights: Weights,
+            lines: tuple[str, ...] = ()) -> OptimizeResult:
     base = BaseSchedule(0, "demo.zip", data, network)
-    run = OptimizeRun(lines=lines, scenario=scenario, time_limit_s=time_limit_s, day=day,
-                      depot_sites=demo_city_depots(), weights=weights)
-    return run_rebuild(base, base, events, taps, run)
+    run = OptimizeRun(lines=lines, scenario=scenario if isinstance(scenario, str) else "weekday",
+                      time_limit_s=time_limit_s, day=day, depot_sites=demo_city_depots(), weights=weights)
+    return run_rebuild(base, base, events, taps, run, scenario=None if isinstance(scenario, str) else scenario)
 
 
 def closed_loop(console: Console, network: Network, tables: dict, result: OptimizeResult,
@@ -112,20 +115,8 @@ def closed_loop(console: Console, network: Network, tables: dict, result: Optimi
     return live, draft
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 25))
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per direction")
-    parser.add_argument("--vehicle-hour", type=float, default=Weights().vehicle_hour,
-                        help="weight of a vehicle hour, in passenger-minutes of waiting")
-    args = parser.parse_args()
-    console = Console(width=220)
-    weights = Weights(vehicle_hour=args.vehicle_hour)
-
-    tables = build_demo_feed(args.seed)
-    data = write_tables(tables)
-    network = load_feed(data, "demo.zip").network
+def weekday(console: Console, network: Network, tables: dict, data: bytes, args: argparse.Namespace,
+            weights: Weights) -> None:
     events, taps = observed_day(network, tables, args.day, args.seed, DAY_PARAMS, console)
 
     single = rebuild(network, data, events, taps, args.day, "weekday", args.time_limit, weights, lines=("L01",))
@@ -139,8 +130,32 @@ def main() -> None:
     live, draft = closed_loop(console, network, tables, result, DAY_PARAMS, args.seed, "weekday")
     console.print(per_line_verdict(network, live, draft, sorted(live.lines)))
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 25))
+    parser.add_argument("--season-day", type=date.fromisoformat, default=date(2026, 7, 15),
+                        help="a weekday of the tourist season")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--season-only", action="store_true", help="only the tourist-season part")
+    parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per direction")
+    parser.add_argument("--vehicle-hour", type=float, default=Weights().vehicle_hour,
+                        help="weight of a vehicle hour, in passenger-minutes of waiting")
+    args = parser.parse_args()
+    console = Console(width=220)
+    weights = Weights(vehicle_hour=args.vehicle_hour)
+
+    tables = build_demo_feed(args.seed)
+    data = write_tables(tables)
+    network = load_feed(data, "demo.zip").network
+    if not args.season_only:
+        weekday(console, network, tables, data, args, weights)
+    # The season observed in season: a weekday of July with its tourists (the generated
+    # timetable runs the season's extra trips on the tourist lines that day).
     tourist_params = replace(DAY_PARAMS, tourist_season=True)
-    tourist = rebuild(network, data, events, taps, args.day, "tourist_season", args.time_limit, weights)
+    events, taps = observed_day(network, tables, args.season_day, args.seed, tourist_params, console)
+    season = Scenario("tourist season (observed)", DayType.WEEKDAY, service_date=args.season_day)
+    tourist = rebuild(network, data, events, taps, args.season_day, season, args.time_limit, weights)
     live, draft = closed_loop(console, network, tables, tourist, tourist_params, args.seed, "tourist season")
     _, tourist_lines = demo_tourist_marks(network)
     for side, measured in (("generated", live), ("optimized", draft)):

@@ -7,6 +7,7 @@ is measured is what a dispatcher gets.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ from optimizer.timetable.settings import Search, Weights
 from transit.flow.day import infer_flow
 from transit.model.service_days import active_service_ids
 from transit.progress import progress_bar
+from transit.model.network import Trip
 from transit.records import StopEvent, Tap
 
 
@@ -89,14 +91,28 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
     started = time.perf_counter()
     rebuilt = _rebuild(inputs, fleet, params, console)
     engine_s = time.perf_counter() - started
+    services = active_service_ids(network, day)
+    service_id = _new_trips_service(services, trips, notes)
     request = DraftRequest(
-        service_ids=active_service_ids(network, day), rebuilt=rebuilt.directions, scenario=scenario.name,
+        service_ids=services, rebuilt=rebuilt.directions, scenario=scenario.name, service_id=service_id,
         params={"method": run.method, "construction": run.construction, "grid_s": run.grid_s,
                 "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
                 "service_date": str(day)},
         depots=run.depot_sites or _depots(run.depots))
     draft = make_draft(base, live, request, time.monotonic)
     return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s)
+
+
+def _new_trips_service(services: frozenset[str], trips: Sequence[Trip], notes: list[str]) -> str:
+    """The service the new trips run under: the day's only one, else the one
+    running most of its trips (and a note: the draft's calendar needs review)."""
+    counts = Counter(t.service_id for t in trips)
+    chosen = max(sorted(services), key=lambda s: counts[s])
+    if len(services) > 1:
+        notes.append(f"the day runs services {', '.join(sorted(services))}: the new trips run under "
+                     f"{chosen}, so the rebuilt lines' timetable applies on every day {chosen} runs; "
+                     "review the calendar before publishing")
+    return chosen
 
 
 def _depots(path: Path | None) -> tuple[DepotSite, ...]:

@@ -17,7 +17,7 @@ from optimizer.timetable.bins import TimeBins, clock
 from optimizer.timetable.errors import InputError
 from optimizer.timetable.model import DirectionInput, Period
 from optimizer.timetable.policy import InputParams, fit_periods
-from optimizer.timetable.profiles import empty_bins, observed_profile
+from optimizer.timetable.profiles import Censoring, empty_bins, observed_profile
 from optimizer.timetable.running import TripTimes, estimate_running, observed_by_pattern, scheduled_times
 from optimizer.timetable.scenarios import Scenario, apply_periods, apply_scenario, check_scenario
 from transit.flow.loads import TripFlow
@@ -65,7 +65,11 @@ def direction_input(data: DirectionData, scenario: Scenario, params: InputParams
     first, last = starts[0], starts[-1]
     bins = TimeBins.covering(first, last, params.bin_s)
     notes = []
-    observed = observed_profile(data.pattern, data.flows, bins, timezone, days)
+    censoring = Censoring(0.95 * params.vehicle_capacity, params.censored_demand_factor)
+    observed = observed_profile(data.pattern, data.flows, bins, timezone, days, censoring)
+    if observed.censored and params.censored_demand_factor != 1.0:
+        notes.append(f"{where}: trips ran full in {bins.labels(observed.censored)}: riders left behind are "
+                     f"not in the taps, demand there taken as {params.censored_demand_factor:g}x what boarded")
     if observed.outside:
         notes.append(f"{where}: {observed.outside} observed trips left outside the service "
                      f"span {clock(first)}-{clock(last)} are not in the profile")

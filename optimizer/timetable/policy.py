@@ -75,11 +75,15 @@ class InputParams:
     # in it, so the policy never asks for more service than runs today (tourist
     # lines every 2 h, quiet lines every 35 min early); False applies it as is.
     keep_live_headways: bool = True
+    # Taps miss the riders a full bus left behind: in a bin where most trips ran
+    # full (95% of capacity), demand is taken as this many times what boarded.
+    # A planner's lever, not a measurement (1.0: take the taps as they are).
+    censored_demand_factor: float = 1.5
     weekday_periods: tuple[PeriodPolicy, ...] = WEEKDAY_PERIODS
     weekend_periods: tuple[PeriodPolicy, ...] = WEEKEND_PERIODS
 
     def __post_init__(self) -> None:
-        for name in ("bin_s", "vehicle_capacity", "min_observed_trips"):
+        for name in ("bin_s", "vehicle_capacity", "min_observed_trips", "censored_demand_factor"):
             if not getattr(self, name) > 0:
                 raise InputError(f"{name} = {getattr(self, name)}: give a number above 0", name)
         if self.min_layover_s < 0:

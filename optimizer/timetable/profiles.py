@@ -34,15 +34,21 @@ class ObservedProfile:
     profile: LoadProfile
     trips: int  # trips of the flow counted in the profile
     outside: int  # trips of the flow leaving the first stop outside the bins: left out
+    censored: tuple[int, ...] = ()  # bins whose trips mostly ran full: demand scaled up
 
 
 def observed_profile(pattern: Pattern, flows: Iterable[TripFlow], bins: TimeBins,
-                     timezone: str, days: int = 1) -> ObservedProfile:
+                     timezone: str, days: int = 1, censoring: Censoring | None = None) -> ObservedProfile:
     """The profile of ``pattern`` from its trips' flows (every flow must be a
-    trip of the pattern), averaged over ``days`` service days."""
+    trip of the pattern), averaged over ``days`` service days.
+
+    Taps count the riders who got on: where buses ran full, those left at the
+    stop are not in them, so a bin whose trips mostly filled up is a lower bound
+    on its demand. With ``censoring``, such bins are scaled up by its factor."""
     stops = len(pattern.stop_ids)
     loads = np.zeros((bins.count, stops - 1))
     boardings = np.zeros((bins.count, stops))
+    trips, full = np.zeros(bins.count), np.zeros(bins.count)
     origins: dict[date, float] = {}
     counted = outside = 0
     for flow in flows:
@@ -58,10 +64,27 @@ def observed_profile(pattern: Pattern, flows: Iterable[TripFlow], bins: TimeBins
             continue
         loads[b] += flow.load
         boardings[b] += flow.boardings
+        trips[b] += 1
+        if censoring is not None and flow.load.size and flow.load.max() >= censoring.full_load:
+            full[b] += 1
         counted += 1
+    censored: list[int] = []
+    if censoring is not None:
+        censored = np.flatnonzero((trips > 0) & (full >= censoring.full_share * trips)).tolist()
+        loads[censored] *= censoring.factor
+        boardings[censored] *= censoring.factor
     profile = LoadProfile(pattern.pattern_id, pattern.stop_ids, segment_km(pattern),
                           bins.start_s, bins.bin_s, table_rows(loads / days), table_rows(boardings / days))
-    return ObservedProfile(profile, counted, outside)
+    return ObservedProfile(profile, counted, outside, tuple(censored))
+
+
+@dataclass(frozen=True, slots=True)
+class Censoring:
+    """When a bin's observed demand is a lower bound, and what is assumed instead."""
+
+    full_load: float  # riders on board at which a trip counts as full (95% of capacity)
+    factor: float  # demand of a censored bin: this many times what boarded
+    full_share: float = 0.5  # a bin is censored when at least this share of its trips ran full
 
 
 def given_profile(pattern_id: str, stop_ids: Sequence[str], segment_km: Sequence[float],

@@ -15,7 +15,7 @@ from optimizer.timetable.errors import InputError
 from optimizer.timetable.inputs import list_direction_inputs
 from optimizer.timetable.model import LoadProfile
 from optimizer.timetable.policy import InputParams, fit_periods, WEEKDAY_PERIODS
-from optimizer.timetable.profiles import check_span, given_profile, observed_profile
+from optimizer.timetable.profiles import Censoring, check_span, given_profile, observed_profile
 from optimizer.timetable.running import estimate_running, observed_times, scheduled_times
 from optimizer.timetable.scenario_file import parse_scenario
 from optimizer.timetable.scenarios import (
@@ -53,6 +53,20 @@ def test_a_profile_sums_the_trips_leaving_in_each_bin() -> None:
     assert (found.trips, found.outside) == (3, 1)
     halved = observed_profile(B0, flows, BINS, "Asia/Shanghai", days=2).profile
     assert halved.loads[0] == (3.5, 3.5, 4.0)
+
+
+def test_bins_where_buses_ran_full_are_scaled_up_as_a_lower_bound() -> None:
+    # A 10-seat bus: at 07:00 both trips fill up (10 on board), at 08:00 one of two does not.
+    flows = [flow("B0-1", at(7.1), [10, 0, 0, 0], [0, 0, 0, 10]), flow("B0-2", at(7.6), [6, 4, 0, 0], [0, 0, 5, 5]),
+             flow("B0-3", at(8.1), [10, 0, 0, 0], [0, 5, 5, 0]), flow("B0-4", at(8.6), [3, 0, 0, 0], [0, 3, 0, 0])]
+    censoring = Censoring(full_load=9.5, factor=1.5)
+    found = observed_profile(B0, flows, BINS, "Asia/Shanghai", censoring=censoring)
+    assert found.censored == (0, 1)  # 08:00: one of two full is half of them: censored too
+    assert found.profile.loads[0] == (24.0, 30.0, 22.5) and found.profile.boardings[0][:2] == (24.0, 6.0)
+    stricter = observed_profile(B0, flows, BINS, "Asia/Shanghai", censoring=Censoring(9.5, 1.5, full_share=0.75))
+    assert stricter.censored == (0,) and stricter.profile.loads[1] == (13.0, 5.0, 0.0)
+    plain = observed_profile(B0, flows, BINS, "Asia/Shanghai")
+    assert plain.censored == () and plain.profile.loads[0] == (16.0, 20.0, 15.0)
 
 
 def test_given_demand_rides_the_mean_length() -> None:
