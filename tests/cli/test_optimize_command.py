@@ -4,30 +4,19 @@ GTFS zip that loads again; bad options are refused, naming what is wrong."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from tests.cli.observed import events_and_taps, schedule_zip, store_observed
+from tests.cli.observed import schedule_zip
 from tests.simulator.helpers import WEEKDAY
-from transit.cli import EXIT_INVALID_INPUT, main
+from transit.cli import EXIT_INVALID_INPUT
 from transit.gtfs.feed import load_feed
 
 
 @pytest.fixture
-def transit(empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    monkeypatch.setenv("COLUMNS", "240")  # tables whole, not cut to a terminal's width
-    feed = tmp_path / "small.zip"
-    feed.write_bytes(schedule_zip())
-
-    def run(*args: str) -> int:
-        return main(["--data-dir", str(tmp_path / "data"), *args])
-
-    assert run("import-gtfs", str(feed)) == 0
-    asyncio.run(store_observed(empty_database_url, *events_and_taps()))
-    return run
+def transit(observed_transit):  # type: ignore[no-untyped-def]
+    return observed_transit
 
 
 def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]

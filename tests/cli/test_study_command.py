@@ -4,16 +4,14 @@ only when asked."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
 from feeds.timetables.study import parse_study
 from optimizer.timetable.errors import InputError
-from tests.cli.observed import events_and_taps, schedule_zip, store_observed
 from tests.simulator.helpers import WEEKDAY
-from transit.cli import EXIT_INVALID_INPUT, main
+from transit.cli import EXIT_INVALID_INPUT
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "study-tourist-fleet.toml"
 
@@ -44,18 +42,8 @@ def test_each_bad_key_is_named(text: str, key: str) -> None:
 
 
 @pytest.fixture
-def transit(empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    monkeypatch.setenv("COLUMNS", "240")
-    feed = tmp_path / "small.zip"
-    feed.write_bytes(schedule_zip())
-
-    def run(*args: str) -> int:
-        return main(["--data-dir", str(tmp_path / "data"), *args])
-
-    assert run("import-gtfs", str(feed)) == 0
-    asyncio.run(store_observed(empty_database_url, *events_and_taps()))
-    return run
+def transit(observed_transit):  # type: ignore[no-untyped-def]
+    return observed_transit
 
 
 def test_a_fleet_cut_is_shown_beside_the_live_version(transit, tmp_path: Path,  # type: ignore[no-untyped-def]
