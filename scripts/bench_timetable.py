@@ -23,10 +23,16 @@ generated season timetable, which runs extra trips on the tourist lines.
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -95,11 +101,11 @@ def per_line_verdict(network: Network, live: TimetableMeasures, draft: Timetable
 
 
 def rebuild(network: Network, data: bytes, events: list[StopEvent], taps: list[Tap], day: date,
-            scenario: str | Scenario, time_limit_s: float, weights: Weights,
-            lines: tuple[str, ...] = ()) -> OptimizeResult:
+            scenario: str | Scenario, args: argparse.Namespace, lines: tuple[str, ...] = ()) -> OptimizeResult:
     base = BaseSchedule(0, "demo.zip", data, network)
     run = OptimizeRun(lines=lines, scenario=scenario if isinstance(scenario, str) else "weekday",
-                      time_limit_s=time_limit_s, day=day, depot_sites=demo_city_depots(), weights=weights)
+                      time_limit_s=args.time_limit, day=day, depot_sites=demo_city_depots(),
+                      weights=Weights(vehicle_hour=args.vehicle_hour), keep_line_fleets=args.keep_line_fleets)
     return run_rebuild(base, base, events, taps, run, scenario=None if isinstance(scenario, str) else scenario)
 
 
@@ -115,20 +121,40 @@ def closed_loop(console: Console, network: Network, tables: dict, result: Optimi
     return live, draft
 
 
-def weekday(console: Console, network: Network, tables: dict, data: bytes, args: argparse.Namespace,
-            weights: Weights) -> None:
+def weekday(console: Console, network: Network, tables: dict, data: bytes, args: argparse.Namespace) -> None:
     events, taps = observed_day(network, tables, args.day, args.seed, DAY_PARAMS, console)
 
-    single = rebuild(network, data, events, taps, args.day, "weekday", args.time_limit, weights, lines=("L01",))
+    single = rebuild(network, data, events, taps, args.day, "weekday", args, lines=("L01",))
     console.print(f"one line (L01, both directions): engine {single.engine_s:.2f} s (target < 1 s)")
-    result = rebuild(network, data, events, taps, args.day, "weekday", args.time_limit, weights)
+    result = rebuild(network, data, events, taps, args.day, "weekday", args)
     statuses = [r.timetable.status.value for r in result.rebuilt.directions]
     console.print(f"all lines: {len(result.rebuilt.directions)} directions in {result.engine_s:.1f} s "
                   f"(target < 10 s); {statuses.count('optimal')} optimal, {statuses.count('feasible')} "
                   f"feasible at the time limit, {len(result.rebuilt.refused)} refused; "
                   f"blocks: {result.draft.blocks.note}")
+    check_draft_feed(console, result)
     live, draft = closed_loop(console, network, tables, result, DAY_PARAMS, args.seed, "weekday")
     console.print(per_line_verdict(network, live, draft, sorted(live.lines)))
+
+
+def check_draft_feed(console: Console, result: OptimizeResult) -> None:
+    """The draft as GTFS: MobilityData's rules (gtfs-validator) and our own loader again."""
+    reloaded = load_feed(result.draft.feed_zip, "draft.zip").network
+    added = len(result.draft.day.added)
+    console.print(f"draft GTFS: re-imported with {len(reloaded.trips):,} trips "
+                  f"({sum(1 for t in reloaded.trips if t in set(result.draft.day.added)):,} of the {added:,} new)")
+    validator = shutil.which("gtfs-validator") or str(Path(sys.executable).with_name("gtfs-validator"))
+    if not Path(validator).exists():
+        console.print("gtfs-validator not installed: .venv/bin/pip install gtfs-validator")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        feed = Path(folder) / "draft.zip"
+        feed.write_bytes(result.draft.feed_zip)
+        run = subprocess.run([validator, "-i", str(feed), "--stdout"], cwd=folder, capture_output=True,
+                             text=True, timeout=600, check=True)
+    notices = json.loads(run.stdout)["notices"]
+    errors = {n["code"]: n.get("totalNotices") for n in notices if n["severity"] == "ERROR"}
+    console.print(f"gtfs-validator on the draft: {len(errors)} error codes {errors or ''} (target: none)")
 
 
 def main() -> None:
@@ -138,24 +164,25 @@ def main() -> None:
                         help="a weekday of the tourist season")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--season-only", action="store_true", help="only the tourist-season part")
+    parser.add_argument("--keep-line-fleets", action="store_true",
+                        help="each line keeps its own vehicles (default: the fleet is shared among lines)")
     parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per direction")
     parser.add_argument("--vehicle-hour", type=float, default=Weights().vehicle_hour,
                         help="weight of a vehicle hour, in passenger-minutes of waiting")
     args = parser.parse_args()
     console = Console(width=220)
-    weights = Weights(vehicle_hour=args.vehicle_hour)
 
     tables = build_demo_feed(args.seed)
     data = write_tables(tables)
     network = load_feed(data, "demo.zip").network
     if not args.season_only:
-        weekday(console, network, tables, data, args, weights)
+        weekday(console, network, tables, data, args)
     # The season observed in season: a weekday of July with its tourists (the generated
     # timetable runs the season's extra trips on the tourist lines that day).
     tourist_params = replace(DAY_PARAMS, tourist_season=True)
     events, taps = observed_day(network, tables, args.season_day, args.seed, tourist_params, console)
     season = Scenario("tourist season (observed)", DayType.WEEKDAY, service_date=args.season_day)
-    tourist = rebuild(network, data, events, taps, args.season_day, season, args.time_limit, weights)
+    tourist = rebuild(network, data, events, taps, args.season_day, season, args)
     live, draft = closed_loop(console, network, tables, tourist, tourist_params, args.seed, "tourist season")
     _, tourist_lines = demo_tourist_marks(network)
     for side, measured in (("generated", live), ("optimized", draft)):
