@@ -182,6 +182,8 @@ def _add_blocks_command(command: Command) -> None:
     blocks.add_argument("--depots", type=Path, metavar="FILE", help="CSV name,lat,lon,capacity (default: demo)")
     blocks.add_argument("--day-type", choices=("weekday", "saturday", "sunday"), default="weekday")
     blocks.add_argument("--max-wait", type=float, metavar="MIN", help="longest wait searched (min, default 90)")
+    blocks.add_argument("--interlining", choices=("any", "shared_terminal", "none"), default="any",
+                        help="may a bus run another line's trip next: anywhere, at a shared terminal, never")
     blocks.add_argument("--out", type=Path, metavar="FILE.zip", help="write the version with the new block_ids")
     blocks.add_argument("--tods", action="store_true", help="with --out: add the TODS deadhead files")
     blocks.set_defaults(run=_run_blocks)

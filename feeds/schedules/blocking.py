@@ -51,7 +51,7 @@ def schedule_problem(network: Network, trips: Sequence[Trip], depots: Sequence[D
                                params.deadhead_fen(straight_m(a, b)))
                       for a in places for b in places if a.place_id != b.place_id)
     timed = tuple(TimedTrip(t.trip_id, terminal_of[end_stops(network, t)[0]].place_id, t.start,
-                            terminal_of[end_stops(network, t)[1]].place_id, t.end) for t in trips)
+                            terminal_of[end_stops(network, t)[1]].place_id, t.end, t.route_id) for t in trips)
     blocking_input = BlockingInput(
         trips=timed,
         depots=tuple(Depot(d.name, d.capacity, depot_places[d.name].place_id) for d in depots),
@@ -60,6 +60,7 @@ def schedule_problem(network: Network, trips: Sequence[Trip], depots: Sequence[D
                         idle_per_hour=params.idle_yuan_per_hour * FEN_PER_YUAN),
         min_layover_s=params.min_layover_s,
         max_wait_s=params.max_wait_s,
+        interlining=params.interlining,
     )
     return ScheduleProblem(blocking_input, network, {t.trip_id: t for t in trips}, terminal_of,
                            depot_places, params)

@@ -22,6 +22,7 @@ from feeds.schedules.summary import Baseline, summary_table
 from feeds.schedules.terminals import Place, straight_m, unique_places
 from feeds.schedules.tods import tods_tables
 from optimizer.blocks import Blocking, Deadline, InvalidBlockingInput, OutOfTime, block_trips
+from optimizer.blocks.inputs import Interlining
 from transit.gtfs.blocks import BlockIdClash, with_blocks
 from transit.gtfs.build import Progress, build_network
 from transit.gtfs.feed import read_raw_tables
@@ -139,10 +140,11 @@ def _write(args: argparse.Namespace, stored: StoredVersion, problem: SchedulePro
 
 
 def _params(args: argparse.Namespace) -> BlockingParams:
+    interlining = Interlining(getattr(args, "interlining", Interlining.ANY.value))
     try:
         if args.max_wait is None:
-            return BlockingParams()
-        return dataclasses.replace(BlockingParams(), max_wait_s=round(args.max_wait * 60))
+            return BlockingParams(interlining=interlining)
+        return dataclasses.replace(BlockingParams(interlining=interlining), max_wait_s=round(args.max_wait * 60))
     except BadParams as exc:
         raise ScheduleBlocksError(f"--max-wait {args.max_wait:g}: {exc}") from None
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from optimizer.blocks.inputs import Interlining
+
 FEN_PER_YUAN = 100
 
 
@@ -36,6 +38,10 @@ class BlockingParams:
     # without the cap at 90 min; at 60 min it is 1,173 yuan above, at 30 min
     # 34,880. The engine's bounds never rely on the cap.
     max_wait_s: int = 90 * 60
+    # Whether a bus may run another line's trip next: anywhere (the engine's
+    # choice, deadheads priced), only at a terminal both lines share, or never
+    # (every block one line, as the feed's own blocks).
+    interlining: Interlining = Interlining.ANY
     # Prices, fleet first: a vehicle's day (2,000 yuan) outweighs the empty
     # driving and waiting that running with one vehicle fewer adds. 36 yuan/h
     # is a driver's pay; it is 1 fen a second, so every wait is priced exactly.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from optimizer.blocks.inputs import BlockingInput
+from optimizer.blocks.inputs import BlockingInput, Interlining, Trip
 from optimizer.blocks.network import BlockingNetwork, Depot, make_network
 from optimizer.blocks.problems import Code, InputProblem, listing, raise_if_any
 
@@ -93,7 +93,8 @@ def build_network(blocking_input: BlockingInput) -> BlockingNetwork:
     end = np.array([t.end_s for t in trips], dtype=np.int64)
     start_place = np.array([index[t.start_place] for t in trips], dtype=np.int64)
     end_place = np.array([index[t.end_place] for t in trips], dtype=np.int64)
-    rows = [_connections_from(i, blocking_input, matrix, start, end, start_place, end_place)
+    line = _line_codes(trips)
+    rows = [_connections_from(i, blocking_input, matrix, start, end, start_place, end_place, line)
             for i in range(len(trips))]
     connections = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.int64)
     depot_place = np.array([index[d.place] for d in blocking_input.depots if d.place is not None],
@@ -104,13 +105,26 @@ def build_network(blocking_input: BlockingInput) -> BlockingNetwork:
                         connections)
 
 
+def _line_codes(trips: tuple[Trip, ...]) -> NDArray[np.int64]:
+    """Each trip's line as a number; -1 (any line) where it has none."""
+    codes: dict[str, int] = {}
+    return np.array([-1 if t.line is None else codes.setdefault(t.line, len(codes)) for t in trips],
+                    dtype=np.int64)
+
+
 def _connections_from(i: int, blocking_input: BlockingInput, matrix: DeadheadMatrix,
                       start: NDArray[np.int64], end: NDArray[np.int64],
-                      start_place: NDArray[np.int64], end_place: NDArray[np.int64]) -> NDArray[np.int64]:
+                      start_place: NDArray[np.int64], end_place: NDArray[np.int64],
+                      line: NDArray[np.int64]) -> NDArray[np.int64]:
     """Rows ``(i, j, cost)`` for every trip ``j`` one vehicle can run after ``i``."""
     travel = matrix.time_s[end_place[i], start_place]
     ready = end[i] + blocking_input.min_layover_s + travel
     allowed = (start >= ready) & (travel != MISSING)
+    if blocking_input.interlining is not Interlining.ANY:
+        same = (line == line[i]) | (line < 0) | (line[i] < 0)
+        if blocking_input.interlining is Interlining.SHARED_TERMINAL:
+            same |= start_place == end_place[i]
+        allowed &= same
     if blocking_input.max_wait_s is not None:
         allowed &= start - end[i] - travel <= blocking_input.max_wait_s
     follows = np.flatnonzero(allowed)

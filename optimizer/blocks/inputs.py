@@ -7,6 +7,7 @@ costs are whole numbers in one money unit.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,6 +26,15 @@ class Trip:
     start_s: int
     end_place: str
     end_s: int
+    line: str | None = None  # for the interlining rule; None: any line
+
+
+class Interlining(enum.StrEnum):
+    """When a vehicle may run a trip of another line next."""
+
+    ANY = "any"  # wherever the deadheads allow
+    SHARED_TERMINAL = "shared_terminal"  # only where the next trip starts at the place the last one ended
+    NONE = "none"  # never: every block runs one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +65,9 @@ class BlockingInput:
     ``max_wait_s`` leaves out of the search every connection whose wait (from
     reaching ``j``'s start place to ``j``'s departure, layover included) is
     longer: a day of thousands of trips has millions of connections otherwise.
-    The lower bound does not rely on it (see ``waiting_lines``)."""
+    The lower bound does not rely on it (see ``waiting_lines``). ``interlining``
+    restricts connections between trips of different lines (``Trip.line``); the
+    bounds that do not know lines stay valid, if weaker."""
 
     trips: tuple[Trip, ...]
     depots: tuple[Depot, ...]
@@ -63,3 +75,4 @@ class BlockingInput:
     costs: CostRates
     min_layover_s: int = 0
     max_wait_s: int | None = None
+    interlining: Interlining = Interlining.ANY

@@ -55,6 +55,19 @@ def test_a_stored_version_is_blocked_and_written_back(
     assert {row["from_trip_id"] for row in read_zip_table(out.read_bytes(), "deadheads")} == {"", "a", "c", "d"}
 
 
+def test_with_no_interlining_every_block_keeps_to_its_line(
+        transit: Transit, stored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "blocked.zip"
+    assert transit("blocks", "--version", "1", "--depots", str(stored), "--interlining", "none",
+                   "--out", str(out)) == 0
+    assert "fleet (blocks) │ 2 │ 2" in " ".join(capsys.readouterr().out.split())  # one bus per line now
+    trips = read_zip_table(out.read_bytes(), "trips")
+    lines_of_block: dict[str, set[str]] = {}
+    for row in trips:
+        lines_of_block.setdefault(row["block_id"], set()).add(row["route_id"])
+    assert len(lines_of_block) == 2 and all(len(lines) == 1 for lines in lines_of_block.values())
+
+
 def test_a_version_not_live_is_compared_with_the_live_one(
         transit: Transit, stored: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert transit("import-gtfs", "--no-live", str(tmp_path / "smallcity.zip")) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -16,6 +17,7 @@ from optimizer.blocks import (
     block_trips,
 )
 from optimizer.blocks.carpaneto import generate
+from optimizer.blocks.inputs import Interlining
 from tests.optimizer.helpers import network, seconds, shuttle
 
 
@@ -106,3 +108,19 @@ def test_a_passed_deadline_returns_the_greedy_blocking_with_a_bound() -> None:
     assert blocking.cost == blocking.baseline_cost
     assert blocking.lp_bound is None
     assert 0 < blocking.lower_bound <= blocking.cost
+
+
+@pytest.mark.parametrize(("rule", "fleet"), [
+    (Interlining.ANY, 2), (Interlining.SHARED_TERMINAL, 2), (Interlining.NONE, 3)])
+def test_interlining_rules_decide_whether_a_bus_may_change_line(rule: Interlining, fleet: int) -> None:
+    # t1 and t4 run line X, t2 and t3 line Y. The cheapest chains change line at B
+    # (t1 -> t2, t3 -> t4, no deadhead); kept to its line, t1 can only wait for t4,
+    # and t3 cannot reach t2: a third vehicle.
+    lines = {"t1": "X", "t2": "Y", "t3": "Y", "t4": "X"}
+    base = shuttle((Depot("D", 5, "D"),))
+    trips = tuple(replace(t, line=lines[t.trip_id]) for t in base.trips)
+    blocking = block_trips(replace(base, trips=trips, interlining=rule), seconds())
+    assert blocking.status is Status.OPTIMAL and len(blocking.blocks) == fleet
+    if rule is Interlining.NONE:
+        assert all(len({lines[t] for t in b.trip_ids}) == 1 for b in blocking.blocks)
+        assert sorted(b.trip_ids for b in blocking.blocks) == [("t1", "t4"), ("t2",), ("t3",)]
