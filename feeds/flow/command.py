@@ -41,6 +41,11 @@ def add_flow_command(command: Callable[..., argparse.ArgumentParser],
     export.add_argument("--day", type=date.fromisoformat, required=True, help="service day, YYYY-MM-DD")
     export.add_argument("--out", type=Path, required=True, help="folder to write to")
     export.add_argument("--no-plots", action="store_true", help="tables only")
+    zones = export.add_mutually_exclusive_group()
+    zones.add_argument("--zones", type=Path, metavar="FILE.csv",
+                       help="zones of the zone OD matrix: a CSV with columns stop_id,zone")
+    zones.add_argument("--zone-km", type=float, default=None, metavar="N",
+                       help="zones of the zone OD matrix: a grid of N x N km cells (default 2)")
     export.set_defaults(flow_run=_run_export)
     build.set_defaults(flow_run=_run_build)
     return flow
@@ -86,6 +91,10 @@ def _summary(built: BuiltDay, peaks: Table) -> Table:
     table.add_row("not placed, by reason", _reasons(counts.unplaced))
     table.add_row("not chained, by reason", _reasons(counts.unchained))
     clocks = [c for c in built.flow.clocks.values() if c.estimated and abs(c.offset_s) >= 30]
+    journeys = next((j for j in built.transfers.journeys if j.service_date == built.service_date), None)
+    if journeys is not None:
+        table.add_row("journeys (linked legs)", f"{journeys.journeys:,} ({journeys.legs_per_journey:.2f} "
+                      f"legs each, {journeys.transfers:,} transfers)")
     table.add_row("readers off by 30 s or more", f"{len(clocks)} of {len(built.flow.clocks)}")
     table.add_row("built in", f"{built.seconds:.1f} s")
     table.add_row("", peaks)
@@ -99,24 +108,43 @@ def _reasons(counts: Mapping[str, int]) -> str:
 
 def _run_export(args: argparse.Namespace, console: Console, with_pool: WithPool) -> int:
     from transit.flow.peaks import hourly_loads, peak_load_points
-    from feeds.flow.export import write_line_plots, write_tables
+    from feeds.flow.export import BadZoneFile, read_zone_file, write_line_plots, write_od_tables, write_tables
+    from transit.flow.zones import DEFAULT_CELL_KM, UnzonedStops, grid_zones
     from transit.gtfs.feed import load_feed
-    from transit.store.flow import FlowDayNotFound, get_flow_day, list_segment_loads, list_stop_bins
+    from transit.store.flow import (
+        FlowDayNotFound, get_flow_day, list_segment_loads, list_stop_bins, list_stop_od, list_transfer_flows,
+    )
     from transit.store.schedules import get_feed_zip, get_version
+
+    def refuse(message: object) -> int:
+        console.print(f"[red]{message}[/red]", highlight=False, soft_wrap=True)
+        return EXIT_NOTHING_THERE
+
+    try:  # a bad zone file is refused before the database is opened
+        zones = read_zone_file(args.zones) if args.zones else None
+    except BadZoneFile as exc:
+        return refuse(exc)
+    if args.zone_km is not None and args.zone_km <= 0:
+        return refuse(f"--zone-km {args.zone_km}: the size of a zone cell must be above 0 km")
 
     async def export(pool: Pool) -> int:
         try:
             built = await get_flow_day(pool, args.day)
         except FlowDayNotFound as exc:
-            console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
-            return EXIT_NOTHING_THERE
+            return refuse(exc)
         network = load_feed(await get_feed_zip(pool, built.version_id),
                             (await get_version(pool, built.version_id)).source).network
         stops = await list_stop_bins(pool, args.day)
         loads = await list_segment_loads(pool, args.day)
         peaks = peak_load_points(hourly_loads(loads, network.timezone))
         args.out.mkdir(parents=True, exist_ok=True)
-        written = write_tables(args.out, stops, loads, peaks, network.timezone)
+        try:
+            written = write_od_tables(args.out, await list_stop_od(pool, args.day),
+                                      zones or grid_zones(network, args.zone_km or DEFAULT_CELL_KM),
+                                      await list_transfer_flows(pool, args.day))
+        except UnzonedStops as exc:  # only a zone file can miss stops of the day's network
+            return refuse(f"{args.zones}: {exc}")
+        written += write_tables(args.out, stops, loads, peaks, network.timezone)
         if not args.no_plots:
             console.print(f"plotting {len({p.route_id for p in peaks})} lines ...")
             written += write_line_plots(args.out, network, stops, loads, peaks)

@@ -1,7 +1,8 @@
 """``transit flow export --day D --out DIR``: a built day as files for planners.
 
-Tables as CSV and Parquet (``stop_bins``, ``segment_loads``, ``peak_load_points``),
-and per line two plots, each as PNG and SVG: the load profile of each direction in
+Tables as CSV and Parquet (``stop_bins``, ``segment_loads``, ``peak_load_points``;
+``od_stops`` per line and hour of boarding, ``od_zones`` over all lines per hour,
+``zones`` (which stop is in which zone), ``transfers``), and per line two plots, each as PNG and SVG: the load profile of each direction in
 its peak hour (riders across each segment), and boardings per stop and hour (a
 heat map). Times in the tables are seconds of the service day (``bin_start``) or
 ISO 8601 local (``departure``).
@@ -9,7 +10,8 @@ ISO 8601 local (``departure``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,18 +20,62 @@ import pandas as pd
 
 from transit.flow.peaks import PeakLoadPoint
 from transit.flow.loads import SegmentLoad, StopFlow
+from transit.flow.od import OdFlow
+from transit.flow.transfers import TransferFlow
+from transit.flow.zones import ZoneOd, zone_od
 from transit.model.network import Network
 from transit.model.service_days import service_day_origin
+
+
+class BadZoneFile(ValueError):
+    """A zone file that cannot be used, with the file and line at fault."""
+
+
+def read_zone_file(path: Path) -> dict[str, str]:
+    """stop_id -> zone from a CSV with (at least) the columns ``stop_id`` and ``zone``."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            rows = csv.DictReader(file)
+            missing = {"stop_id", "zone"} - set(rows.fieldnames or ())
+            if missing:
+                raise BadZoneFile(f"{path}: no column {', '.join(sorted(missing))} "
+                                  f"(a zone file has the columns stop_id,zone)")
+            zones: dict[str, str] = {}
+            for line, row in enumerate(rows, start=2):
+                stop_id, zone = (row["stop_id"] or "").strip(), (row["zone"] or "").strip()
+                if not stop_id or not zone:
+                    raise BadZoneFile(f"{path}, line {line}: a stop_id and a zone are both needed")
+                if zones.setdefault(stop_id, zone) != zone:
+                    raise BadZoneFile(f"{path}, line {line}: stop {stop_id} is already in zone "
+                                      f"{zones[stop_id]!r}, not {zone!r}")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise BadZoneFile(f"{path}: cannot be read as a UTF-8 CSV ({exc})") from None
+    return zones
+
+
+def write_od_tables(out: Path, od: Sequence[OdFlow], zones: Mapping[str, str],
+                    transfers: Sequence[TransferFlow]) -> list[Path]:
+    """``od_stops``, ``od_zones`` (raises ``UnzonedStops`` before writing
+    anything if ``zones`` misses a stop), ``zones`` and ``transfers``."""
+    return _write_frames(out, {
+        "od_stops": pd.DataFrame([asdict(r) for r in od], columns=list(OdFlow.__slots__)),
+        "od_zones": pd.DataFrame([asdict(z) for z in zone_od(od, zones)], columns=list(ZoneOd.__slots__)),
+        "zones": pd.DataFrame(sorted(zones.items()), columns=["stop_id", "zone"]),
+        "transfers": pd.DataFrame([asdict(t) for t in transfers], columns=list(TransferFlow.__slots__)),
+    })
 
 
 def write_tables(out: Path, stops: Sequence[StopFlow], loads: Sequence[SegmentLoad],
                  peaks: Sequence[PeakLoadPoint], timezone: str) -> list[Path]:
     """CSV and Parquet of each table; returns the files written."""
-    frames = {
+    return _write_frames(out, {
         "stop_bins": pd.DataFrame([asdict(s) for s in stops]),
         "segment_loads": _with_local_departures(pd.DataFrame([asdict(s) for s in loads]), timezone),
         "peak_load_points": pd.DataFrame([asdict(p) for p in peaks]),
-    }
+    })
+
+
+def _write_frames(out: Path, frames: Mapping[str, pd.DataFrame]) -> list[Path]:
     written = []
     for name, frame in frames.items():
         for path, write in ((out / f"{name}.csv", frame.to_csv), (out / f"{name}.parquet", frame.to_parquet)):

@@ -53,7 +53,7 @@ def test_build_stores_the_inferred_flow_and_a_rebuild_replaces_it(
     assert transit("flow", "build", "--day", str(WEEKDAY)) == 0
     assert transit("flow", "build", "--day", str(WEEKDAY)) == 0  # rebuilt: replaced, not doubled
     out = capsys.readouterr().out
-    assert "alighting stop inferred" in out and "peak-load points" in out
+    assert "alighting stop inferred" in out and "peak-load points" in out and "legs each" in out
 
     days, stops, loads = asyncio.run(_read(empty_database_url, WEEKDAY))
     network, _ = _network_and_zip()
@@ -74,6 +74,35 @@ def test_build_stores_the_inferred_flow_and_a_rebuild_replaces_it(
         sum(s.boardings for s in expected.stops), rel=1e-4)
     for name in ("profile-L1.png", "profile-L1.svg", "heatmap-L1.png", "heatmap-L2.svg"):
         assert (out_dir / name).stat().st_size > 1000
+    od = pd.read_parquet(out_dir / "od_stops.parquet")
+    assert od["riders"].sum() == pytest.approx(expected.counts.placed, rel=1e-4)
+    assert od["chained"].sum() == expected.counts.chained
+    assert pd.read_csv(out_dir / "od_zones.csv")["riders"].sum() == pytest.approx(expected.counts.placed, rel=1e-4)
+    assert set(pd.read_csv(out_dir / "zones.csv")["stop_id"]) == set(network.stops)
+    assert list(pd.read_parquet(out_dir / "transfers.parquet").columns)[:3] == [
+        "service_date", "from_route_id", "to_route_id"]  # the two lines never meet: no rows
+
+
+def test_export_takes_a_planners_zones_and_refuses_a_bad_zone_file(
+        transit, empty_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(store_observed(empty_database_url, *events_and_taps()))
+    assert transit("flow", "build", "--day", str(WEEKDAY)) == 0
+    network, _ = _network_and_zip()
+    zones = tmp_path / "zones.csv"
+    zones.write_text("stop_id,zone\n" + "".join(f"{s},{s[:2]}\n" for s in network.stops), encoding="utf-8")
+    out_dir = tmp_path / "export"
+    assert transit("flow", "export", "--day", str(WEEKDAY), "--out", str(out_dir), "--no-plots",
+                   "--zones", str(zones)) == 0
+    by_line = pd.read_csv(out_dir / "od_zones.csv").groupby(["origin_zone", "destination_zone"])["riders"].sum()
+    assert set(by_line.index) == {("L1", "L1"), ("L2", "L2")}
+    assert by_line.sum() == pytest.approx(pd.read_csv(out_dir / "od_stops.csv")["riders"].sum(), rel=1e-6)
+
+    zones.write_text("stop_id,zone\nL1-0-S01,a\nL1-0-S01,b\n", encoding="utf-8")
+    assert transit("flow", "export", "--day", str(WEEKDAY), "--out", str(out_dir), "--zones", str(zones)) == 2
+    assert "line 3: stop L1-0-S01 is already in zone 'a', not 'b'" in capsys.readouterr().err
+    zones.write_text("stop_id,zone\nL1-0-S01,a\n", encoding="utf-8")
+    assert transit("flow", "export", "--day", str(WEEKDAY), "--out", str(out_dir), "--zones", str(zones)) == 2
+    assert "stops of the matrix have no zone: L1-0-S02" in capsys.readouterr().err
 
 
 def test_export_of_a_day_never_built_says_how_to_build_it(

@@ -8,7 +8,8 @@ from transit.store.embedded import create_pool
 from transit.store.migrate import MigrationError, apply_migrations, load_migrations
 
 EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
-                   "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts"}
+                   "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts", "flow_od",
+                   "flow_transfers"}
 
 
 async def _tables(pool: asyncpg.Pool) -> set[str]:

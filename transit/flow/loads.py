@@ -17,7 +17,7 @@ by the bus's time at the stop, in seconds of the service day (as GTFS times).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -112,23 +112,37 @@ class AlightingPatterns:
         return later / later.sum() if later.sum() else later
 
 
+def boarding_groups(network: Network, bin_s: float) -> Callable[[Boarding], GroupKey]:
+    """The alighting-pattern group of a boarding: its pattern, the time bin of
+    its tap (of its service day) and its stop index."""
+    origins: dict[date, float] = {}
+
+    def group(b: Boarding) -> GroupKey:
+        if b.service_date not in origins:
+            origins[b.service_date] = to_unix(b.service_date, 0, network.timezone)
+        return b.pattern_id, int((b.time - origins[b.service_date]) // bin_s), b.stop_index
+
+    return group
+
+
+def alighting_patterns(network: Network, boardings: Iterable[Boarding],
+                       alightings: Mapping[str, Alighting], group: Callable[[Boarding], GroupKey],
+                       params: FlowParams = FlowParams()) -> AlightingPatterns:
+    """Where the chained ``boardings`` alighted, by ``group``: the one place the
+    expansion learns from, so loads and OD matrices spread riders alike."""
+    return AlightingPatterns(network, ((group(b), alightings[b.tap_id].stop_index)
+                                       for b in boardings if b.tap_id in alightings),
+                             params.min_chained)
+
+
 def trip_flows(network: Network, boardings: Sequence[Boarding],
                alightings: Mapping[str, Alighting],
                trips: Mapping[TripKey, tuple[Dwell | None, ...]],
                params: FlowParams = FlowParams()) -> list[TripFlow]:
     """Per trip with a placed boarding: expanded boardings and alightings by
     stop, and the loads they leave on each segment."""
-    origins: dict[date, float] = {}
-
-    def time_bin(service_date: date, instant: float) -> int:
-        if service_date not in origins:
-            origins[service_date] = to_unix(service_date, 0, network.timezone)
-        return int((instant - origins[service_date]) // params.bin_s)
-
-    patterns = AlightingPatterns(network, (
-        ((b.pattern_id, time_bin(b.service_date, b.time), b.stop_index),
-         alightings[b.tap_id].stop_index) for b in boardings if b.tap_id in alightings),
-        params.min_chained)
+    group = boarding_groups(network, params.bin_s)
+    patterns = alighting_patterns(network, boardings, alightings, group, params)
     counts: dict[TripKey, np.ndarray] = {}  # rows: on, off, chained on, chained off
     for b in boardings:
         key = (b.service_date, b.trip_id)
@@ -138,8 +152,7 @@ def trip_flows(network: Network, boardings: Sequence[Boarding],
         rows[0, b.stop_index] += 1
         alighting = alightings.get(b.tap_id)
         if alighting is None:
-            rows[1] += patterns.spread((b.pattern_id, time_bin(b.service_date, b.time),
-                                        b.stop_index))
+            rows[1] += patterns.spread(group(b))
         else:
             rows[1, alighting.stop_index] += 1
             rows[2, b.stop_index] += 1

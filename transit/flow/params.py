@@ -36,6 +36,10 @@ class FlowParams:
     # The bus may reach the alighting stop this much after the next boarding's
     # tap and still be taken (clock and tracking errors), never more.
     alight_before_next_s: float = 120.0
+    # --- transfers -------------------------------------------------------------
+    # A card's next boarding on another line at most this long after it got off
+    # is a transfer (the usual window of transfer fares); longer is an activity.
+    transfer_window_s: float = 1800.0
     # --- expansion and loads ---------------------------------------------------
     bin_s: float = 3600.0  # time bins of boardings, alightings and alighting patterns
     # A group of chained journeys smaller than this does not speak for its

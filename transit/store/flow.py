@@ -1,9 +1,10 @@
-"""Stored passenger flow of service days: stop counts per time bin and the load
-of every trip's segments, as ``transit flow build`` inferred them."""
+"""Stored passenger flow of service days: stop counts per time bin, the load
+of every trip's segments, the origin-destination matrix and the transfers, as
+``transit flow build`` inferred them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,12 +13,18 @@ import asyncpg
 
 from transit.flow.day import DayFlow, FlowCounts
 from transit.flow.loads import SegmentLoad, StopFlow
+from transit.flow.od import OdFlow
+from transit.flow.transfers import JourneyCounts, TransferFlow, Transfers
 from transit.store.instants import to_datetime, to_seconds
 
 _STOP_COLUMNS = ("service_date", "route_id", "direction_id", "bin_start", "stop_id",
                  "boardings", "alightings")
 _LOAD_COLUMNS = ("service_date", "trip_id", "segment", "route_id", "direction_id",
                  "from_stop_id", "to_stop_id", "departure", "load", "chained")
+_OD_COLUMNS = ("service_date", "route_id", "hour", "origin_stop_id", "destination_stop_id",
+               "riders", "chained")
+_TRANSFER_COLUMNS = ("service_date", "from_route_id", "to_route_id", "from_stop_id", "to_stop_id",
+                     "walk_m", "transfers", "mean_wait_s", "median_wait_s")
 
 
 class FlowDayNotFound(LookupError):
@@ -36,6 +43,7 @@ class FlowDay:
     built_at: datetime
     counts: Mapping[str, Any]  # FlowCounts as JSON: taps, placed, chained, by reason
     clocks: Mapping[str, Any]  # vehicle -> {offset_s, taps, estimated}
+    journeys: Mapping[str, Any]  # JourneyCounts as JSON: legs, journeys, transfers, by_legs
 
 
 def counts_json(counts: FlowCounts) -> dict[str, Any]:
@@ -47,21 +55,43 @@ def counts_json(counts: FlowCounts) -> dict[str, Any]:
     }
 
 
+def journeys_json(journeys: JourneyCounts | None) -> dict[str, Any]:
+    if journeys is None:  # nobody rode: no legs
+        return {"legs": 0, "journeys": 0, "transfers": 0, "legs_per_journey": 0.0, "by_legs": {}}
+    return {"legs": journeys.legs, "journeys": journeys.journeys, "transfers": journeys.transfers,
+            "legs_per_journey": round(journeys.legs_per_journey, 4),
+            "by_legs": {str(k): v for k, v in journeys.by_legs.items()}}
+
+
 async def replace_flow_day(pool: asyncpg.Pool, flow: DayFlow, service_date: date,
-                           version_id: int, built_at: float) -> None:
-    """Store ``flow`` as the day's flow, replacing any earlier build of it."""
+                           version_id: int, built_at: float, *, od: Sequence[OdFlow],
+                           transfers: Transfers) -> None:
+    """Store ``flow``, its OD matrix ``od`` and its ``transfers`` as the day's
+    flow, replacing any earlier build of it."""
     clocks = {c.vehicle_id: {"offset_s": round(c.offset_s, 1), "taps": c.taps,
                              "estimated": c.estimated} for c in flow.clocks.values()}
-    stops = [_stop_row(s) for s in flow.stops if s.service_date == service_date]
-    loads = [_load_row(s) for s in flow.loads if s.service_date == service_date]
+    journeys = next((j for j in transfers.journeys if j.service_date == service_date), None)
+    tables = {
+        "flow_stop_bins": ([_stop_row(s) for s in flow.stops if s.service_date == service_date],
+                           _STOP_COLUMNS),
+        "flow_segment_loads": ([_load_row(s) for s in flow.loads if s.service_date == service_date],
+                               _LOAD_COLUMNS),
+        "flow_od": ([_row(r, _OD_COLUMNS) for r in od if r.service_date == service_date], _OD_COLUMNS),
+        "flow_transfers": ([_row(t, _TRANSFER_COLUMNS) for t in transfers.flows
+                            if t.service_date == service_date], _TRANSFER_COLUMNS),
+    }
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("DELETE FROM flow_days WHERE service_date = $1", service_date)
         await conn.execute(
-            "INSERT INTO flow_days (service_date, version_id, built_at, counts, clocks) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            service_date, version_id, to_datetime(built_at), counts_json(flow.counts), clocks)
-        await conn.copy_records_to_table("flow_stop_bins", records=stops, columns=_STOP_COLUMNS)
-        await conn.copy_records_to_table("flow_segment_loads", records=loads, columns=_LOAD_COLUMNS)
+            "INSERT INTO flow_days (service_date, version_id, built_at, counts, clocks, journeys) "
+            "VALUES ($1, $2, $3, $4, $5, $6)", service_date, version_id, to_datetime(built_at),
+            counts_json(flow.counts), clocks, journeys_json(journeys))
+        for table, (records, columns) in tables.items():
+            await conn.copy_records_to_table(table, records=records, columns=columns)
+
+
+def _row(record: OdFlow | TransferFlow, columns: Sequence[str]) -> tuple[object, ...]:
+    return tuple(getattr(record, c) for c in columns)
 
 
 def _stop_row(s: StopFlow) -> tuple[object, ...]:
@@ -107,6 +137,24 @@ async def list_segment_loads(pool: asyncpg.Pool, service_date: date, route_id: s
         "AND ($3::smallint IS NULL OR direction_id = $3) "
         "ORDER BY route_id, direction_id, trip_id, segment", service_date, route_id, direction_id)
     return [SegmentLoad(**{**dict(row), "departure": to_seconds(row["departure"])}) for row in rows]
+
+
+async def list_stop_od(pool: asyncpg.Pool, service_date: date,
+                       route_id: str | None = None) -> list[OdFlow]:
+    """The day's OD matrix per line and hour of boarding (of one line if given)."""
+    rows = await pool.fetch(
+        f"SELECT {', '.join(_OD_COLUMNS)} FROM flow_od "
+        "WHERE service_date = $1 AND ($2::text IS NULL OR route_id = $2) "
+        "ORDER BY route_id, hour, origin_stop_id, destination_stop_id", service_date, route_id)
+    return [OdFlow(*row.values()) for row in rows]
+
+
+async def list_transfer_flows(pool: asyncpg.Pool, service_date: date) -> list[TransferFlow]:
+    """The day's transfers per pair of lines and stops, the busiest first."""
+    rows = await pool.fetch(
+        f"SELECT {', '.join(_TRANSFER_COLUMNS)} FROM flow_transfers WHERE service_date = $1 "
+        "ORDER BY transfers DESC, from_route_id, to_route_id, from_stop_id, to_stop_id", service_date)
+    return [TransferFlow(*row.values()) for row in rows]
 
 
 def flow_day_json(day: FlowDay) -> dict[str, Any]:
