@@ -15,6 +15,7 @@ from transit.model.network import Network
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.filters import FilterParams, Outcome
 from transit.tracking.tracker import Tracker, TrackingParams
+from transit.tracking.runs import FORGET_BATCH
 
 LATE_S = 200.0  # how late the late reports come; within both trackers' limit
 EVERY_NTH_LATE = 37
@@ -64,10 +65,10 @@ def test_old_fixes_are_dropped_and_the_events_stay_the_same(network: Network, re
     assert outcomes == kept_outcomes
     assert events == kept_events
     assert outcomes.count(Outcome.LATE_USED) > 20  # corrections were made, from kept fixes
-    # Per vehicle at most two trips of a 300 s window and a 300-fix batch (plus late inserts):
+    # Per vehicle at most two trips of a 300 s window and a batch (plus late inserts):
     # nothing like the whole trip and the one before it that the keeper holds.
     vehicles = len({r.vehicle_id for r in reports})
-    assert most <= vehicles * 2 * (300 + 300 + 1 + 300 // EVERY_NTH_LATE + 1)
+    assert most <= vehicles * 2 * (300 + FORGET_BATCH + 1 + 300 // EVERY_NTH_LATE + 1)
     assert kept_most > 2 * most
 
 
@@ -85,6 +86,6 @@ def test_with_the_default_filters_no_fix_older_than_the_window_is_kept(
                 most_too_old = max(most_too_old, run.fixes.count_before(vehicle.last_t - 1920.0))
                 trimmed += run.checkpoint is not None
     # A late report reaches back 1,920 s (30 min late, its fix 2 min ahead of the
-    # clock): fixes older than that are dropped once there are 300 of them.
-    assert most_too_old <= 300
+    # clock): fixes older than that are dropped once there are a batch of them.
+    assert most_too_old <= FORGET_BATCH
     assert trimmed > 0  # trips ran longer than that, and were cut

@@ -137,12 +137,18 @@ def refeed(run: Run, zone_m: float, *, current: bool) -> list[Passage]:
     return changed
 
 
-def forget_fixes_before(run: Run, t: float, zone_m: float, at_least: int = 300) -> None:
+# Old fixes are dropped this many at a time: dropping from the front of the
+# arrays moves the rest, so not one by one; and not hundreds: the soak's 400
+# terminals, started together, crossed a 300-fix threshold in the same second
+# and the event loop stalled ~1 s every 5 min (soak run 5).
+FORGET_BATCH = 16
+
+
+def forget_fixes_before(run: Run, t: float, zone_m: float, at_least: int = FORGET_BATCH) -> None:
     """Drop the fixes no late report can land between any more: those before
     ``t``, all but the last of them (a late fix at ``t`` goes after it). They
     are fed to the run's checkpoint detector, so passages derived again come
-    out as from all the fixes. Done ``at_least`` fixes at a time: dropping
-    from the front of the arrays moves the rest."""
+    out as from all the fixes. Done ``at_least`` fixes at a time."""
     count = run.fixes.count_before(t) - 1
     if count < at_least:
         return
