@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from optimizer.blocks.inputs import BlockingInput, Interlining, Trip
-from optimizer.blocks.network import BlockingNetwork, Depot, make_network
+from optimizer.blocks.network import NOT_ALLOWED, BlockingNetwork, Depot, make_network
 from optimizer.blocks.problems import Code, InputProblem, listing, raise_if_any
 
 MISSING = -1
@@ -75,12 +75,39 @@ def check_input(blocking_input: BlockingInput, matrix: DeadheadMatrix) -> list[I
                               f"{h.time_s} s at cost {h.cost}: neither may be negative")
                  for h in blocking_input.deadheads if h.time_s < 0 or h.cost < 0]
     problems += _missing_deadheads(blocking_input, matrix)
+    problems += _untyped(blocking_input)
     cap = blocking_input.max_wait_s
     if cap is not None and cap < blocking_input.min_layover_s:
         problems.append(InputProblem(Code.BAD_WAIT_CAP, f"the longest wait allowed ({cap} s) is shorter "
                                      f"than the minimum layover ({blocking_input.min_layover_s} s): no "
                                      "trip could follow another; allow at least the layover"))
     return problems
+
+
+def _untyped(blocking_input: BlockingInput) -> list[InputProblem]:
+    """With vehicle types, every trip and depot needs one: a block's type is its
+    depot's, and an untyped trip between two typed ones could join two types."""
+    typed = [t.vehicle_type is not None for t in blocking_input.trips]
+    typed += [d.vehicle_type is not None for d in blocking_input.depots]
+    if not any(typed) or all(typed):
+        return []
+    trips = [t.trip_id for t in blocking_input.trips if t.vehicle_type is None]
+    depots = [d.depot_id for d in blocking_input.depots if d.vehicle_type is None]
+    named = ", ".join([f"trip {t}" for t in trips[:5]] + [f"depot {d}" for d in depots[:5]])
+    return [InputProblem(Code.UNTYPED, f"vehicle types are given, but {len(trips)} trip(s) and "
+                         f"{len(depots)} depot(s) have none ({named}): give every trip and depot a type, "
+                         "or none", trip_id=trips[0] if trips else None,
+                         depot_id=depots[0] if depots else None)]
+
+
+def _typed(trips: tuple[Trip, ...], depots: tuple[Depot, ...]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Each trip's type as a number (-1: untyped), and which depot may run which trip."""
+    codes: dict[str, int] = {}
+    trip_type = np.array([-1 if t.vehicle_type is None else codes.setdefault(t.vehicle_type, len(codes))
+                          for t in trips], dtype=np.int64)
+    depot_type = np.array([-1 if d.vehicle_type is None else codes.setdefault(d.vehicle_type, len(codes))
+                           for d in depots], dtype=np.int64)
+    return trip_type, (depot_type[:, None] == trip_type[None, :]) | (depot_type[:, None] < 0)
 
 
 def build_network(blocking_input: BlockingInput) -> BlockingNetwork:
@@ -94,13 +121,16 @@ def build_network(blocking_input: BlockingInput) -> BlockingNetwork:
     start_place = np.array([index[t.start_place] for t in trips], dtype=np.int64)
     end_place = np.array([index[t.end_place] for t in trips], dtype=np.int64)
     line = _line_codes(trips)
-    rows = [_connections_from(i, blocking_input, matrix, start, end, start_place, end_place, line)
+    trip_type, may_run = _typed(trips, blocking_input.depots)
+    rows = [_connections_from(i, blocking_input, matrix, start, end, start_place, end_place, line, trip_type)
             for i in range(len(trips))]
     connections = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.int64)
     depot_place = np.array([index[d.place] for d in blocking_input.depots if d.place is not None],
                            dtype=np.int64)
     pull_out = blocking_input.costs.vehicle + matrix.cost[depot_place[:, None], start_place[None, :]]
     pull_in = matrix.cost[end_place[:, None], depot_place[None, :]]
+    pull_out[~may_run] = NOT_ALLOWED
+    pull_in[~may_run.T] = NOT_ALLOWED
     return make_network(tuple(t.trip_id for t in trips), blocking_input.depots, pull_out, pull_in,
                         connections)
 
@@ -115,11 +145,11 @@ def _line_codes(trips: tuple[Trip, ...]) -> NDArray[np.int64]:
 def _connections_from(i: int, blocking_input: BlockingInput, matrix: DeadheadMatrix,
                       start: NDArray[np.int64], end: NDArray[np.int64],
                       start_place: NDArray[np.int64], end_place: NDArray[np.int64],
-                      line: NDArray[np.int64]) -> NDArray[np.int64]:
+                      line: NDArray[np.int64], trip_type: NDArray[np.int64]) -> NDArray[np.int64]:
     """Rows ``(i, j, cost)`` for every trip ``j`` one vehicle can run after ``i``."""
     travel = matrix.time_s[end_place[i], start_place]
     ready = end[i] + blocking_input.min_layover_s + travel
-    allowed = (start >= ready) & (travel != MISSING)
+    allowed = (start >= ready) & (travel != MISSING) & (trip_type == trip_type[i])
     if blocking_input.interlining is not Interlining.ANY:
         same = (line == line[i]) | (line < 0) | (line[i] < 0)
         if blocking_input.interlining is Interlining.SHARED_TERMINAL:

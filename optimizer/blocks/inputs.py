@@ -27,6 +27,7 @@ class Trip:
     end_place: str
     end_s: int
     line: str | None = None  # for the interlining rule; None: any line
+    vehicle_type: str | None = None  # the type that must run it; typed inputs type every trip
 
 
 class Interlining(enum.StrEnum):
@@ -67,7 +68,12 @@ class BlockingInput:
     longer: a day of thousands of trips has millions of connections otherwise.
     The lower bound does not rely on it (see ``waiting_lines``). ``interlining``
     restricts connections between trips of different lines (``Trip.line``); the
-    bounds that do not know lines stay valid, if weaker."""
+    bounds that do not know lines stay valid, if weaker.
+
+    Vehicle types: when any trip or depot has one, every trip and depot must
+    (a depot entry per site and type); a block then runs trips of its depot's
+    type only: connections join trips of one type, pull-outs and pull-ins a
+    trip and a depot of one type. The bounds that know no types stay valid."""
 
     trips: tuple[Trip, ...]
     depots: tuple[Depot, ...]

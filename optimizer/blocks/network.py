@@ -25,6 +25,8 @@ class Depot:
     depot_id: str
     capacity: int  # vehicles it may send out
     place: str | None = None  # where it is, when places are known
+    # The type of its vehicles (one depot entry per site and type); None: no types.
+    vehicle_type: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,6 +25,7 @@ class Code(enum.StrEnum):
     TRIP_STRANDED = "trip_stranded"
     FLEET_OVER_CAPACITY = "fleet_over_capacity"
     DEPOT_SHORT = "depot_short"
+    UNTYPED = "untyped"
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,3 +124,25 @@ def test_interlining_rules_decide_whether_a_bus_may_change_line(rule: Interlinin
     if rule is Interlining.NONE:
         assert all(len({lines[t] for t in b.trip_ids}) == 1 for b in blocking.blocks)
         assert sorted(b.trip_ids for b in blocking.blocks) == [("t1", "t4"), ("t2",), ("t3",)]
+
+
+def test_vehicle_types_keep_each_block_to_its_depots_type() -> None:
+    # t1 -> t2 and t3 -> t4 are the cheap chains, but t2 needs an articulated bus:
+    # t1 can only wait for t4, and the depot's two types each send out what they run.
+    types = {"t1": "std", "t2": "art", "t3": "art", "t4": "std"}
+    base = shuttle((Depot("D", 5, "D"),))
+    trips = tuple(replace(t, vehicle_type=types[t.trip_id]) for t in base.trips)
+    depots = (Depot("D-std", 5, "D", "std"), Depot("D-art", 5, "D", "art"))
+    blocking = block_trips(replace(base, trips=trips, depots=depots), seconds())
+    assert blocking.status is Status.OPTIMAL
+    assert sorted(b.trip_ids for b in blocking.blocks) == [("t1", "t4"), ("t2",), ("t3",)]
+    by_depot = {b.trip_ids: b.depot_id for b in blocking.blocks}
+    assert by_depot == {("t1", "t4"): "D-std", ("t2",): "D-art", ("t3",): "D-art"}
+
+
+def test_a_trip_without_a_type_among_typed_ones_is_refused_by_name() -> None:
+    base = shuttle((Depot("D-std", 5, "D", "std"),))
+    trips = tuple(replace(t, vehicle_type=None if t.trip_id == "t3" else "std") for t in base.trips)
+    with pytest.raises(InvalidBlockingInput) as error:
+        block_trips(replace(base, trips=trips), seconds())
+    assert "trip t3" in str(error.value) and "give every trip and depot a type" in str(error.value)
