@@ -7,7 +7,7 @@ the worse mistake for a passenger, hence the tighter early side of the bands).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,9 +52,11 @@ def bucket_label(low: float, high: float) -> str:
 def score_predictions(
     records: Iterable[PredictionRecord],
     actual: Mapping[tuple[date, str, int], float],
+    buckets: Sequence[tuple[float, float, float, float]] = BUCKETS,
 ) -> list[BucketScore]:
-    """One score per horizon bucket; predictions whose stop was never
-    observed are left out (they cannot be judged)."""
+    """One score per horizon bucket (``BUCKETS`` unless a report asks for
+    finer ones); predictions whose stop was never observed are left out
+    (they cannot be judged)."""
     made, errors = [], []
     for record in records:
         when = actual.get((record.service_date, record.trip_id, record.stop_sequence))
@@ -64,7 +66,7 @@ def score_predictions(
         errors.append(when - record.predicted)
     horizon, error = np.asarray(made, dtype=float), np.asarray(errors, dtype=float)
     scores = []
-    for low, high, early, late in BUCKETS:
+    for low, high, early, late in buckets:
         chosen = error[(horizon >= low) & (horizon < high)]
         if chosen.size == 0:
             scores.append(BucketScore(bucket_label(low, high), 0, *(float("nan"),) * 5))
