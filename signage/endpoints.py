@@ -77,7 +77,7 @@ class SignPayloads:
     def _sign_board(self, stop_id: str, snapshot: LiveSnapshot, now: float) -> SignBoard:
         """The sign rows of the stop's board, worked out once per board for
         the formats and signs of the stop."""
-        board = self._boards.get(stop_id, snapshot.predictions, now, SIGN_REUSE)
+        board = self._boards.get(stop_id, snapshot.predictions, now, SIGN_REUSE, snapshot.crowding)
         entry = self._sign_boards.get(stop_id)
         if entry is None or entry[0] is not board:
             entry = self._sign_boards[stop_id] = (board, sign_board(board, self._network))

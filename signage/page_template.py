@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from signage.stop_page import PageLine, StopPage
+from transit.flow.crowding import LABELS
 
 NO_SCRIPT_REFRESH_S = 30
 
@@ -33,6 +34,7 @@ ul{list-style:none;margin:0;padding:0}
 .bus{display:inline-block;margin-right:18px}
 .min{font-weight:bold}
 .plan{font-size:15px;border:1px solid #888;border-radius:3px;padding:0 3px;margin-left:4px;color:#555}
+.crowd{font-size:15px;margin-left:4px;color:#7c2d12}
 .none{color:#666;font-size:20px}
 .span{font-size:16px;color:#444}
 footer{padding:12px 16px;font-size:15px;color:#555}
@@ -46,7 +48,8 @@ function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=c
 if(text!=null)e.textContent=text;return e}
 function bus(n){var s=el('span','bus');
 s.appendChild(el('span','min',n.minutes<1?'即将到站':n.minutes+' 分钟'));
-if(!n.predicted)s.appendChild(el('span','plan','计划 '+n.clock));return s}
+if(!n.predicted)s.appendChild(el('span','plan','计划 '+n.clock));
+if(n.crowding)s.appendChild(el('span','crowd',n.crowding.label));return s}
 function draw(d){var list=document.getElementById('lines');list.textContent='';
 d.lines.forEach(function(l){var li=el('li','line');li.setAttribute('data-route',l.route_id);
 li.appendChild(el('span','name',l.line));li.appendChild(el('span','to',' 开往 '+l.headsign));
@@ -71,7 +74,8 @@ def _line_item(line: PageLine) -> str:
         buses = "".join(
             '<span class="bus"><span class="min">'
             + ("即将到站" if n.minutes < 1 else f"{n.minutes} 分钟") + "</span>"
-            + ("" if n.predicted else f'<span class="plan">计划 {n.clock}</span>') + "</span>"
+            + ("" if n.predicted else f'<span class="plan">计划 {n.clock}</span>')
+            + ("" if n.crowding is None else f'<span class="crowd">{LABELS[n.crowding.status]}</span>') + "</span>"
             for n in line.next
         )
     else:

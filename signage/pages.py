@@ -43,7 +43,8 @@ def add_stop_page_routes(
         stop_id = request.match_info["stop_id"]
         if stop_id not in network.stops:
             raise web.HTTPNotFound(text=render_not_found(stop_id), content_type="text/html")
-        board = cache.get(stop_id, snapshot().predictions, clock(), PAGE_REUSE)
+        live = snapshot()
+        board = cache.get(stop_id, live.predictions, clock(), PAGE_REUSE, live.crowding)
         return stop_page(board, network.timezone)
 
     async def page(request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ import orjson
 from transit.arrivals import Arrival, Source
 from transit.boards.board import StopBoard, StopMessage
 from transit.boards.lines import ServiceSpan
+from transit.flow.crowding import LABELS, Crowding, crowding_json, is_crowded
 from transit.model.network import Network
 
 ARRIVING_S = 60.0  # at most this far away: "arriving"
@@ -49,7 +50,7 @@ class SignArrival:
     state: ArrivalState
     scheduled_only: bool  # no live bus: the timetable's time ("计划")
     vehicle_id: str | None
-    crowding: str | None = None  # passenger flow comes in a later issue
+    crowding: Crowding | None = None  # the bus's load now; None: no estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,8 @@ def _sign_arrival(arrival: Arrival, now: float) -> SignArrival:
     else:
         state = ArrivalState.COMING
     minutes = int(to_go // 60) if state is ArrivalState.COMING else 0
-    return SignArrival(minutes, arrival.time, state, arrival.source is Source.SCHEDULED, arrival.vehicle_id)
+    return SignArrival(minutes, arrival.time, state, arrival.source is Source.SCHEDULED, arrival.vehicle_id,
+                       arrival.crowding)
 
 
 def _service_spans(board: StopBoard) -> Mapping[str, ServiceSpan]:
@@ -175,7 +177,8 @@ def render_json(board: SignBoard, sign_id: str) -> Rendered:
                 "headsign": line.headsign,
                 "arrivals": [
                     {"minutes": a.minutes, "time": int(a.time), "state": a.state.value,
-                     "scheduled": a.scheduled_only, "vehicle_id": a.vehicle_id, "crowding": a.crowding}
+                     "scheduled": a.scheduled_only, "vehicle_id": a.vehicle_id,
+                     "crowding": crowding_json(a.crowding)}
                     for a in line.arrivals
                 ],
                 "notice": None if line.notice is None else {
@@ -246,9 +249,12 @@ def _led_status(line: SignLine, timezone: str) -> str:
         a = upcoming[0]
         if a.scheduled_only:
             return f"计划{clock_text(a.time, timezone)}"
+        # A crowded bus gets its word after the time ("3分钟 拥挤"): riders may
+        # wait for the next one. Fewer riders need no mark on a short row.
+        mark = f" {LABELS[a.crowding.status]}" if a.crowding is not None and is_crowded(a.crowding) else ""
         if a.state is ArrivalState.ARRIVING:
-            return "即将进站"
-        return f"{a.minutes}分钟"
+            return "即将进站" + mark
+        return f"{a.minutes}分钟" + mark
     if line.arrivals:
         return "刚离站"
     if line.notice is not None:
@@ -292,12 +298,18 @@ def voice_text(board: SignBoard, timezone: str) -> str:
             if a.scheduled_only:
                 phrases.append(f"{head} 计划{clock_text(a.time, timezone)}到站")
             elif a.state is ArrivalState.ARRIVING:
-                phrases.append(f"{head} 即将进站")
+                phrases.append(f"{head} 即将进站{_voice_crowding(a)}")
             else:
-                phrases.append(f"{head} 还有{a.minutes}分钟到站")
+                phrases.append(f"{head} 还有{a.minutes}分钟到站{_voice_crowding(a)}")
         elif line.notice is not None:
             phrases.append(f"{head} {line.notice.text}")
     return "。".join(phrases) + ("。" if phrases else "")
+
+
+def _voice_crowding(arrival: SignArrival) -> str:
+    if arrival.crowding is None or not is_crowded(arrival.crowding):
+        return ""
+    return f"，车内{LABELS[arrival.crowding.status]}"
 
 
 def render_voice(board: SignBoard, timezone: str) -> Rendered:

@@ -15,6 +15,7 @@ import orjson
 
 from transit.arrivals import Source
 from transit.boards.board import StopBoard
+from transit.flow.crowding import Crowding, crowding_json
 
 ARRIVALS_PER_LINE = 3
 # A bus predicted this long ago is still shown, as arriving: it may be at the stop.
@@ -26,6 +27,7 @@ class NextBus:
     minutes: int  # whole minutes to go, 0 = arriving now
     predicted: bool  # else the timetable's time ("计划")
     clock: str  # HH:MM local
+    crowding: Crowding | None = None  # the bus's load now; None: no estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,8 @@ def stop_page(board: StopBoard, timezone: str) -> StopPage:
         line = line_board.line
         span = spans.get(line.route_id)
         shown = [a for a in line_board.arrivals if a.time >= now - STILL_HERE_S][:ARRIVALS_PER_LINE]
-        buses = tuple(NextBus(max(0, math.floor((a.time - now) / 60)), a.source is Source.PREDICTED, hhmm(a.time))
+        buses = tuple(NextBus(max(0, math.floor((a.time - now) / 60)), a.source is Source.PREDICTED, hhmm(a.time),
+                              a.crowding)
                       for a in shown)
         lines.append(PageLine(line.route_id, line.short_name or line.route_id, line.headsign,
                               hhmm(span.first) if span else None, hhmm(span.last) if span else None, buses))
@@ -80,7 +83,8 @@ def page_json(page: StopPage) -> bytes:
         "lines": [
             {"route_id": line.route_id, "line": line.short_name, "headsign": line.headsign,
              "first": line.first, "last": line.last,
-             "next": [{"minutes": n.minutes, "predicted": n.predicted, "clock": n.clock} for n in line.next]}
+             "next": [{"minutes": n.minutes, "predicted": n.predicted, "clock": n.clock,
+                       "crowding": crowding_json(n.crowding)} for n in line.next]}
             for line in page.lines
         ],
     })

@@ -10,6 +10,7 @@ from tests.gtfs.tinyfeed import TINY_FEED, with_changes
 from transit.arrivals import Source, StopTimetable
 from transit.boards.board import StopBoards
 from transit.boards.cache import BoardCache, Reuse
+from transit.flow.crowding import Crowding, Occupancy
 from transit.gtfs.feed import load_feed
 from transit.model.service_days import to_unix
 from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board
@@ -99,3 +100,16 @@ def test_the_cache_holds_no_predictions() -> None:
     gc.collect()
     assert held() is None  # collected: no entry kept it alive
     assert cache.get("S2", EMPTY_BOARD, at(8), Reuse(60.0)) is not board
+
+
+def test_a_predicted_arrival_carries_its_bus_s_crowding_on_that_trip_only() -> None:
+    now = at(8)
+    on_t2 = Crowding("TC0001", "T2", DAY, 12.0, 15, Occupancy.MANY_SEATS_AVAILABLE, False, 12, now - 60)
+    board = BOARDS.build(predicted_t2(now - 20, now + 200), "S2", now, {"TC0001": on_t2})
+    t2 = next(a for a in board.arrivals if a.trip_id == "T2")
+    assert t2.crowding is on_t2
+    assert all(a.crowding is None for a in board.arrivals if a.trip_id != "T2")  # timetable
+    # The bus's estimate is of another trip (its last one): nothing is shown.
+    stale = Crowding("TC0001", "T1", DAY, 50.0, 62, Occupancy.STANDING_ROOM_ONLY, True, 50, now - 900)
+    board = BOARDS.build(predicted_t2(now - 20, now + 200), "S2", now, {"TC0001": stale})
+    assert all(a.crowding is None for a in board.arrivals)

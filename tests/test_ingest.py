@@ -107,3 +107,24 @@ async def test_offered_records_wait_out_a_database_outage(
     assert outage["flushes_left"] == 0
     assert len(await list_reports(clean_pool, "TC0001", NOW - 60, NOW)) == 2
     assert ingest.refused == {"report:control_character": 1}
+
+
+async def test_taps_go_live_in_order_with_reports_by_either_path(running: Running) -> None:
+    """Pushed or offered, a tap reaches the live state's crowding book; this
+    bus is on no trip, so each is counted there, not placed."""
+    book = running.live.crowding
+    before = sum(book.unplaced.values()) + book.boarded
+    await running.ingest.submit_taps([raw_tap("L1")])
+    await running.live.settle()
+    assert sum(book.unplaced.values()) + book.boarded == before + 1
+    task = asyncio.create_task(running.ingest.run())
+    try:
+        for item in (report("TC0001", NOW - 2), raw_tap("L2"), raw_tap("L3", "bad\x00")):
+            await running.ingest.offer(item)
+        for _ in range(200):
+            if sum(book.unplaced.values()) + book.boarded == before + 2:
+                break
+            await asyncio.sleep(0.01)
+        assert sum(book.unplaced.values()) + book.boarded == before + 2  # the bad one never got there
+    finally:
+        task.cancel()

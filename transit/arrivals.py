@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from transit.flow.crowding import Crowding
 from transit.freshness import is_fresh
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids, service_day_origin
@@ -38,7 +39,9 @@ class Arrival:
     vehicle_id: str | None = None
     uncertainty_s: float | None = None
     made_at: float | None = None  # when a prediction was made (the report it came from)
-    crowding: str | None = None  # how full the bus is: passenger flow comes in a later issue
+    # How full the bus is now (``transit.flow.crowding``), on a predicted
+    # arrival of the trip the bus is running; None: no estimate.
+    crowding: Crowding | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ from transit.config import Config
 from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.ingest import Ingest
+from transit.flow.crowding import CrowdingParams
+from transit.live.crowding import CrowdingBook, load_alighting_shares
 from transit.live.restore import restore_today
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
@@ -182,13 +184,16 @@ async def _open_ingest(
     stack: contextlib.AsyncExitStack, pool: Pool, network: Network,
     clock: Callable[[], float], config: Config,
 ) -> tuple[LiveTracking, Ingest, list[asyncio.Task[object]]]:
-    """Live state (tracker, predictor on the stored history), the three
+    """Live state (tracker, predictor on the stored history, crowding on the
+    latest built flow day's alighting patterns), the three
     group-commit writers and the ingest path, with their running tasks."""
     events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
     today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
     history = await load_history(pool, network, today)
     predictor = SelfCheckingPredictor(network, Predictor(network, history))
-    live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor)
+    crowding = CrowdingBook(network, await load_alighting_shares(pool, network),
+                            CrowdingParams(capacity=config.bus_capacity))
+    live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor, crowding)
     await restore_today(pool, live, network.timezone, clock)
     settle_heap()
     writers = [await stack.enter_async_context(BatchWriter(

@@ -48,6 +48,9 @@ class Config:
     # HTTP push sources (partner systems, HTTP-only terminals), in the same form:
     # "source:key:requests per second:burst,..."; the source is stored with each report.
     push_keys: str = "demo:demo-push-key:200:400"
+    # Riders a bus holds, seated and standing: live crowding's 100% (the
+    # simulator's bus; set the fleet's own figure).
+    bus_capacity: float = 80.0
 
     @property
     def postgres_dir(self) -> Path:

@@ -4,8 +4,9 @@ Every feed hands its decoded records to ``Ingest``. Each record is checked
 (``transit.validation``) before it reaches the writer or the live state; a bad
 one is refused, counted by reason, and loses nothing else. A batch is
 acknowledged to its feed only after PostgreSQL has committed it, so nothing
-acknowledged is ever lost. Reports go to the live state in the same order as
-they come in.
+acknowledged is ever lost. Reports and taps go to the live state in the same
+order as they come in (a tap counts a rider on the bus where it is then: live
+crowding).
 """
 
 from __future__ import annotations
@@ -100,15 +101,26 @@ class Ingest:
         return refused
 
     async def submit_taps(self, raw: Sequence[RawTap]) -> dict[int, Refusal]:
-        """As ``submit_reports``, for taps (not live: taps only go to the store)."""
+        """As ``submit_reports``, for taps (live at once too: crowding)."""
         taps, positions, refused = self._screen(raw, self._to_tap, "tap")
         if taps:
+            self._live.submit(taps)
             stored = await self._store(self._taps, taps, positions, refused, "tap")
             self.stored_taps += stored
         return refused
 
     def _to_tap(self, raw: RawTap) -> Tap | Refusal:
         return to_tap(raw, self._key)
+
+    def _judge(self, item: VehicleReport | RawTap) -> VehicleReport | Tap | Refusal:
+        """``item`` fit to store, or why not (counted)."""
+        if isinstance(item, VehicleReport):
+            kind, judged = "report", _judge_report(item)
+        else:
+            kind, judged = "tap", self._to_tap(item)
+        if isinstance(judged, Refusal):
+            self._count(kind, judged, item)
+        return judged
 
     def _screen(
         self, records: Sequence[R], judge: Callable[[R], T | Refusal], kind: str
@@ -153,12 +165,13 @@ class Ingest:
             chunk = [await self._queue.get()]
             while not self._queue.empty():
                 chunk.append(self._queue.get_nowait())
-            reports = [i for i in chunk if isinstance(i, VehicleReport)]
-            taps = [i for i in chunk if not isinstance(i, VehicleReport)]
-            valid, positions, _ = self._screen(reports, _judge_report, "report")
-            if valid:
-                self._live.submit(valid)
-            tapped, tap_positions, _ = self._screen(taps, self._to_tap, "tap")
+            judged = [self._judge(item) for item in chunk]
+            live = [j for j in judged if not isinstance(j, Refusal)]
+            if live:
+                self._live.submit(live)
+            valid = [j for j in live if isinstance(j, VehicleReport)]
+            tapped = [j for j in live if isinstance(j, Tap)]
+            positions, tap_positions = list(range(len(valid))), list(range(len(tapped)))
             stored = await asyncio.gather(
                 self._until_stored(self._reports, valid, positions, "report"),
                 self._until_stored(self._taps, tapped, tap_positions, "tap"),

@@ -4,19 +4,26 @@ A full-dataset message: one entity per predicted trip instance (service date +
 trip id), with the vehicle that will run it and a StopTimeUpdate per stop still
 ahead. Descriptors are resolved against the schedule the same way as in
 ``vehicle_positions`` so the two feeds pair up (validator rule E047).
+
+Crowding: GTFS-RT puts occupancy of a trip update on its stop time updates
+(``departure_occupancy_status``; the VehicleDescriptor has no such field). The
+live estimate is the bus's load now, so it is given on the first stop ahead
+only, where it is a fair forecast of the load leaving it; further stops are
+left without one rather than given a number nobody predicted.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 from google.transit import gtfs_realtime_pb2
 
 from feeds.gtfsrt.vehicle_positions import GTFS_REALTIME_VERSION
+from transit.flow.crowding import Crowding, find_crowding
 from transit.model.network import Network, Pattern
 from transit.model.service_days import format_gtfs_time
 from transit.prediction.types import StopPrediction, TripPrediction
@@ -30,8 +37,11 @@ def build_trip_updates(
     predictions: Iterable[TripPrediction],
     network: Network,
     feed_timestamp: float,
+    crowding: Mapping[str, Crowding] | None = None,
 ) -> gtfs_realtime_pb2.FeedMessage:
-    """A FULL_DATASET TripUpdates message as of ``feed_timestamp`` (Unix s).
+    """A FULL_DATASET TripUpdates message as of ``feed_timestamp`` (Unix s),
+    with the ``departure_occupancy_status`` of each bus's next stop when
+    ``crowding`` (the live snapshot's, by vehicle) has an estimate of its trip.
 
     One entity per trip instance, ids ``YYYYMMDD:trip_id``, in id order. When
     two predictions name the same trip instance the newer one is published.
@@ -73,6 +83,10 @@ def build_trip_updates(
         entity = message.entity.add()
         entity.id = key
         _fill_trip_update(entity.trip_update, prediction, events, network, header.timestamp)
+        found = None if crowding is None else find_crowding(
+            crowding, prediction.vehicle_id, prediction.trip.trip_id, prediction.trip.service_date)
+        if found is not None:
+            entity.trip_update.stop_time_update[0].departure_occupancy_status = int(found.status)
 
     if any(dropped.values()):
         _log.warning("gtfsrt.trip_updates_dropped", extra=dropped)

@@ -2,8 +2,10 @@
 
 A full-dataset message: every vehicle the snapshot holds, one entity each.
 Matched vehicles carry their trip (with service date and scheduled start, so a
-trip after midnight keeps its 24:xx start time); unmatched ones carry only where
-they are.
+trip after midnight keeps its 24:xx start time) and, when crowding is given,
+how full they are (``occupancy_status`` and ``occupancy_percentage`` from the
+live estimate, ``NO_DATA_AVAILABLE`` without one); unmatched ones carry only
+where they are.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from google.transit import gtfs_realtime_pb2
 
+from transit.flow.crowding import Crowding, Occupancy, find_crowding
 from transit.model.network import Network
 from transit.model.service_days import format_gtfs_time
 from transit.tracking.state import StopStatus, TripRef, VehicleState
@@ -33,13 +36,15 @@ def build_vehicle_positions(
     network: Network,
     feed_timestamp: float,
     labels: Mapping[str, str] | None = None,
+    crowding: Mapping[str, Crowding] | None = None,
 ) -> gtfs_realtime_pb2.FeedMessage:
     """A FULL_DATASET VehiclePositions message as of ``feed_timestamp`` (Unix s).
 
     ``labels`` maps vehicle ids to what riders see (a plate or fleet number);
     without one the vehicle id is the label. A trip or stop the network does
     not know (a state built on an older schedule version) is left out rather
-    than published as a reference consumers cannot resolve.
+    than published as a reference consumers cannot resolve. ``crowding`` is
+    the live snapshot's (by vehicle); None leaves the occupancy fields out.
     """
     message = gtfs_realtime_pb2.FeedMessage()
     header = message.header
@@ -50,6 +55,8 @@ def build_vehicle_positions(
         entity = message.entity.add()
         entity.id = state.vehicle_id
         _fill_vehicle(entity.vehicle, state, network, header.timestamp, labels or {})
+        if crowding is not None and entity.vehicle.HasField("trip"):
+            _fill_occupancy(entity.vehicle, state, crowding)
     return message
 
 
@@ -85,6 +92,17 @@ def _fill_vehicle(
             vehicle.current_stop_sequence = state.stop_sequence
         if state.status is not None:
             vehicle.current_status = _STATUS[state.status]
+
+
+def _fill_occupancy(vehicle: gtfs_realtime_pb2.VehiclePosition, state: VehicleState,
+                    crowding: Mapping[str, Crowding]) -> None:
+    assert state.trip is not None
+    found = find_crowding(crowding, state.vehicle_id, state.trip.trip_id, state.trip.service_date)
+    if found is None:
+        vehicle.occupancy_status = int(Occupancy.NO_DATA_AVAILABLE)
+        return
+    vehicle.occupancy_status = int(found.status)
+    vehicle.occupancy_percentage = found.percentage
 
 
 def _fill_trip(

@@ -16,6 +16,7 @@ from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.app_api import API, add_app_routes
 from transit.api.ratelimit import KeyPolicy
 from transit.arrivals import StopTimetable
+from transit.flow.crowding import Crowding, Occupancy
 from transit.geo import distance_m, wgs84_to_gcj02
 from transit.gtfs.feed import load_feed
 from transit.live.tracking import LiveSnapshot
@@ -38,7 +39,13 @@ def live_snapshot(now: float = NOW) -> LiveSnapshot:
                        StopStatus.IN_TRANSIT_TO, 250.0, 120.0)
     stops = (StopPrediction(2, "S2", now + 400, now + 420, 30.0), StopPrediction(3, "S3", now + 700, None, 40.0))
     board = update_board(EMPTY_BOARD, "TC0001", [TripPrediction(T2, "TC0001", now - 10, 120.0, stops)], now)
-    return LiveSnapshot(now, MappingProxyType({"TC0001": bus}), predictions=board)
+    # 33.6 riders on board by today's taps: 42% of 80, all seats taken.
+    crowding = Crowding("TC0001", "T2", DAY, 33.6, 42, Occupancy.STANDING_ROOM_ONLY, True, 41, now - 30)
+    return LiveSnapshot(now, MappingProxyType({"TC0001": bus}), predictions=board,
+                        crowding=MappingProxyType({"TC0001": crowding}))
+
+
+CROWDING = {"status": "standing_room_only", "percentage": 42, "label": "较挤", "learned": True}
 
 
 @dataclass
@@ -105,10 +112,11 @@ async def test_arrivals_mark_predicted_and_scheduled(served: Served) -> None:
     (t2,) = line["arrivals"]
     assert t2 == {"trip_id": "T2", "headsign": "七一路口", "direction_id": 0, "time": round(NOW + 400),
                   "scheduled": round(NOW + 240), "minutes": 6, "source": "predicted", "vehicle_id": "TC0001",
-                  "delay_s": 160, "uncertainty_s": 30}
+                  "delay_s": 160, "uncertainty_s": 30, "crowding": CROWDING}
     served.live[0] = LiveSnapshot(NOW)  # nobody tracked: the timetable, marked
     (t2,) = (await served.get("/app/v1/stops/S2/arrivals"))["lines"][0]["arrivals"]
-    assert (t2["source"], t2["vehicle_id"], t2["minutes"], t2["delay_s"]) == ("scheduled", None, 4, None)
+    assert (t2["source"], t2["vehicle_id"], t2["minutes"], t2["delay_s"], t2["crowding"]) == (
+        "scheduled", None, 4, None, None)
     served.live[0] = live_snapshot()
 
 
@@ -145,6 +153,7 @@ async def test_line_vehicles_with_next_stop_and_delay(served: Served) -> None:
     assert (bus["vehicle_id"], bus["lat"], bus["lon"], bus["delay_s"], bus["age_s"]) == ("TC0001", 35.0705, 109.074, 120, 10.0)
     assert bus["next_stop"] == {"stop_id": "S2", "name": "红旗街十字", "lat": 35.072, "lon": 109.076,
                                 "stop_sequence": 2, "status": "in_transit_to", "arrival": round(NOW + 400)}
+    assert bus["crowding"] == CROWDING
     gcj = (await served.get("/app/v1/lines/R1/vehicles?coords=gcj02"))["vehicles"][0]
     assert (gcj["lat"], gcj["lon"]) == tuple(round(c, 6) for c in wgs84_to_gcj02(35.0705, 109.0740))
     served.clock.now = NOW + 400  # silent for over 5 minutes: gone, not frozen

@@ -109,7 +109,8 @@ async def test_subscribers_receive_only_the_views_that_changed_numbered() -> Non
         first = await subscribe(s2_and_line, stops=["S2"], lines=["R1"])
         assert first["seq"] == 1
         assert first["stops"]["S2"][0] == {"line": "R1", "headsign": "七一路口", "trip": "T2",
-                                           "time": int(NOW + 7 * 60), "predicted": False}
+                                           "time": int(NOW + 7 * 60), "predicted": False,
+                                           "crowding": None}
         assert first["lines"] == {"R1": [{"vehicle": "TC0001", "trip": "T2", "direction": 0,
                                           "next_stop": "S2", "delay_s": 0}]}
         await subscribe(s1, stops=["S1"])

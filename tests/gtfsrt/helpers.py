@@ -11,6 +11,7 @@ from google.transit import gtfs_realtime_pb2
 
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 
+from transit.flow.crowding import Crowding, CrowdingParams
 from transit.model.service_days import to_unix
 from transit.tracking.state import StopStatus, TripRef, VehicleState
 
@@ -28,6 +29,14 @@ def matched(vehicle_id: str = "TC0001", at: float = AT_0705 - 10, *,
         stop_index=1, stop_sequence=2, stop_id="S2", status=StopStatus.IN_TRANSIT_TO,
         distance_along=250.0, delay_s=30.0,
     )
+
+
+def crowded(vehicle_id: str = "TC0001", trip_id: str = "T1", load: float = 50.0,
+            day: date = MONDAY) -> Crowding:
+    """The live estimate of ``vehicle_id`` on ``trip_id``: ``load`` riders of 80."""
+    params = CrowdingParams()
+    return Crowding(vehicle_id, trip_id, day, load, round(100 * load / params.capacity),
+                    params.status(load), True, int(load), AT_0705 - 30)
 
 
 def unmatched(vehicle_id: str = "TC0009", at: float = AT_0705 - 5) -> VehicleState:

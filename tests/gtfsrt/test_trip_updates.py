@@ -12,7 +12,7 @@ from google.transit import gtfs_realtime_pb2
 
 from feeds.gtfsrt.trip_updates import build_trip_updates, trip_updates_json
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
-from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, validate
+from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, crowded, validate
 from transit.gtfs.feed import load_feed
 from transit.model.service_days import to_unix
 from transit.prediction.types import StopPrediction, TripPrediction
@@ -167,8 +167,11 @@ def test_feed_has_no_validator_errors(tmp_path: Path) -> None:
     crossing = prediction(stop(2, "S2", at(89_100), at(89_090)), stop(3, "S3", at(89_100), None),
                           vehicle_id="TC0002", trip_id="N1", start=88_800, made_at=AT_0705 + 30,
                           delay_s=None)
-    message = build_trip_updates([t1_running(), t2_next(), crossing], NETWORK, AT_0705)
+    message = build_trip_updates([t1_running(), t2_next(), crossing], NETWORK, AT_0705,
+                                 {"TC0001": crowded(load=10.0)})
     assert len(message.entity) == 3
+    t1 = next(e.trip_update for e in message.entity if e.id == "20260302:T1")
+    assert t1.stop_time_update[0].HasField("departure_occupancy_status")
     result, report = validate(tmp_path, message, "tu")
     assert not result.has_errors(), f"validator errors {result.error_ids()}; see {report}"
 
@@ -192,3 +195,15 @@ def test_start_time_is_the_first_arrival_where_buses_dwell_at_the_first_stop() -
         trip, arrivals=(trip.arrivals[0] - 120, *trip.arrivals[1:]))})
     (entity,) = build_trip_updates([t1_running()], dwelling, AT_0705).entity
     assert entity.trip_update.trip.start_time == "06:58:00"
+
+
+def test_the_next_stop_carries_the_bus_s_occupancy_on_its_current_trip_only() -> None:
+    message = build_trip_updates([t1_running(), t2_next()], NETWORK, AT_0705,
+                                 {"TC0001": crowded(load=30.0)})
+    running, next_trip = (e.trip_update for e in message.entity)
+    first, second = running.stop_time_update
+    assert first.departure_occupancy_status == gtfs_realtime_pb2.VehiclePosition.FEW_SEATS_AVAILABLE
+    assert not second.HasField("departure_occupancy_status")  # nobody predicted that far
+    assert not any(u.HasField("departure_occupancy_status") for u in next_trip.stop_time_update)
+    plain = build_trip_updates([t1_running()], NETWORK, AT_0705).entity[0].trip_update
+    assert not plain.stop_time_update[0].HasField("departure_occupancy_status")

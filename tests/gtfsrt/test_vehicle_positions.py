@@ -11,7 +11,7 @@ from google.transit import gtfs_realtime_pb2
 
 from feeds.gtfsrt.vehicle_positions import build_vehicle_positions, vehicle_positions_json
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
-from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, matched, unmatched, validate
+from tests.gtfsrt.helpers import AT_0705, MONDAY, TZ, crowded, matched, unmatched, validate
 from transit.gtfs.feed import load_feed
 from transit.model.service_days import to_unix
 
@@ -88,7 +88,9 @@ def test_json_view_names_fields_as_the_proto_does() -> None:
 def test_feed_has_no_validator_errors(tmp_path: Path) -> None:
     states = [matched(), matched("TC0002", trip_id="T2", start=8 * 3600,
                                  at=AT_0705 - 20, lat=35.0700, lon=109.0733), unmatched()]
-    result, report = validate(tmp_path, build_vehicle_positions(states, NETWORK, AT_0705), "vp")
+    message = build_vehicle_positions(states, NETWORK, AT_0705, crowding={"TC0001": crowded()})
+    assert [e.vehicle.HasField("occupancy_status") for e in message.entity] == [True, True, False]
+    result, report = validate(tmp_path, message, "vp")
     assert not result.has_errors(), f"validator errors {result.error_ids()}; see {report}"
 
 
@@ -110,3 +112,19 @@ def test_start_time_is_the_first_arrival_where_buses_dwell_at_the_first_stop() -
         trip, arrivals=(trip.arrivals[0] - 120, *trip.arrivals[1:]))})
     (entity,) = build_vehicle_positions([matched()], dwelling, AT_0705).entity
     assert entity.vehicle.trip.start_time == "06:58:00"
+
+
+def test_occupancy_from_the_live_estimate_of_the_trip_the_bus_runs() -> None:
+    states = [matched(), matched("TC0002", trip_id="T2", start=8 * 3600), unmatched()]
+    crowding = {"TC0001": crowded(load=50.0), "TC0002": crowded("TC0002", trip_id="T1"),
+                "TC0009": crowded("TC0009")}
+    first, other_trip, lost = build_vehicle_positions(states, NETWORK, AT_0705, crowding=crowding).entity
+    assert first.vehicle.occupancy_status == VP.STANDING_ROOM_ONLY  # 50 of 80: 62%
+    assert first.vehicle.occupancy_percentage == 62
+    # An estimate of another trip (its last one) says nothing of this one.
+    assert other_trip.vehicle.occupancy_status == VP.NO_DATA_AVAILABLE
+    assert not other_trip.vehicle.HasField("occupancy_percentage")
+    # Not on a trip: no occupancy at all; and none without crowding given.
+    assert not lost.vehicle.HasField("occupancy_status")
+    plain = build_vehicle_positions(states[:1], NETWORK, AT_0705).entity[0]
+    assert not plain.vehicle.HasField("occupancy_status")

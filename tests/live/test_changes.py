@@ -6,6 +6,7 @@ from datetime import date
 
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.arrivals import Source, StopTimetable
+from transit.flow.crowding import Crowding, Occupancy
 from transit.boards.board import StopBoards
 from transit.gtfs.feed import load_feed
 from transit.live.changes import ViewKind, VehicleRow, line_views, list_changed, round_s, stop_view
@@ -66,3 +67,18 @@ def test_new_views_count_as_changed_removed_ones_are_not_listed() -> None:
     a, b = (ViewKind.LINE, "R1"), (ViewKind.STOP, "S1")
     assert list_changed({a: ()}, {a: (), b: ()}) == [b]
     assert list_changed({a: (), b: ()}, {a: ()}) == []
+
+
+def test_a_new_crowding_status_is_a_change_a_new_percentage_within_it_is_not() -> None:
+    now = at(7.95)
+    key = (ViewKind.STOP, "S2")
+
+    def view(percentage: int, status: Occupancy):  # type: ignore[no-untyped-def]
+        crowding = Crowding("TC0001", "T2", DAY, percentage * 0.8, percentage, status, True, 9, now)
+        return {key: stop_view(BOARDS.build(board_with_s2_at(at(8) + 300, now - 5), "S2", now,
+                                            {"TC0001": crowding}))}
+
+    seats = view(20, Occupancy.MANY_SEATS_AVAILABLE)
+    assert seats[key][0].crowding == "many_seats_available"
+    assert list_changed(seats, view(22, Occupancy.MANY_SEATS_AVAILABLE)) == []
+    assert list_changed(seats, view(45, Occupancy.STANDING_ROOM_ONLY)) == [key]

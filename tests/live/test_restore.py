@@ -14,8 +14,10 @@ from transit.live.tracking import LiveTracking
 from transit.model.service_days import to_unix
 from transit.prediction.history import History
 from transit.prediction.predictor import Predictor
-from transit.records import StopEvent
+from transit.ingest import to_tap
+from transit.records import StopEvent, Tap
 from transit.store.reports import insert_reports, stream_reports_received
+from transit.store.taps import insert_taps, list_taps
 from transit.tracking.tracker import Tracker
 
 NOON = to_unix(WEEKDAY, 12 * 3600, "Asia/Shanghai")
@@ -74,3 +76,29 @@ async def test_nothing_stored_restores_nothing(clean_pool: asyncpg.Pool) -> None
     restored = await restore_today(clean_pool, live, network.timezone, Clock(NOON))
     assert (restored.reports, restored.events) == (0, 0)
     assert live.snapshot.vehicles == {}
+
+
+async def test_a_restart_rebuilds_the_buses_crowding_from_the_live_taps(clean_pool: asyncpg.Pool) -> None:
+    network = make_network(lines=1, stops_per_line=10)
+    day = simulate_day(network, WEEKDAY, seed=5)
+    await insert_reports(clean_pool, [r for r in day.reports if r.received_at < NOON])
+    taps = [t for t in (to_tap(raw, b"key") for raw in day.taps) if isinstance(t, Tap) and t.received_at < NOON]
+    # A back-office file's rows (no position) never went live: they stay out.
+    imported = [Tap(f"file-{t.tap_id}", t.vehicle_id, t.timestamp, t.medium, t.account_hash, None, None,
+                    NOON - 60) for t in taps[:50]]
+    await insert_taps(clean_pool, taps + imported)
+    stored_reports = [r for chunk in [c async for c in stream_reports_received(clean_pool, 0, NOON)]
+                      for r in chunk]
+    stored_taps = [t for t in await list_taps(clean_pool, 0, NOON + 3600) if t.lat is not None]
+
+    running = LiveTracking(Tracker(network), Clock(NOON))
+    merged = sorted([*stored_reports, *stored_taps], key=lambda item: item.received_at)
+    for start in range(0, len(merged), 500):
+        running.apply(merged[start:start + 500])
+    restarted = LiveTracking(Tracker(network), Clock(NOON))
+    restored = await restore_today(clean_pool, restarted, network.timezone, Clock(NOON))
+
+    assert restored.taps == len(taps) > 100
+    assert running.crowding.boarded > 0
+    assert restarted.snapshot.crowding == running.snapshot.crowding
+    assert restarted.crowding.boarded == running.crowding.boarded

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from tests.gtfs.tinyfeed import TINY_FEED, replace_line, with_changes, zip_feed
 from transit.arrivals import StopTimetable
+from transit.flow.crowding import Crowding, Occupancy
 from transit.gtfs.feed import load_feed
 from transit.live.tracking import LiveSnapshot
 from transit.model.service_days import to_unix
@@ -107,7 +108,7 @@ async def test_json_has_the_live_prediction_and_no_timetable_mark(client: TestCl
     data = await response.json()
     (line,) = data["lines"]
     assert (line["line"], line["headsign"]) == ("1路", "七一路口")
-    assert line["next"] == [{"minutes": 2, "predicted": True, "clock": "08:00"}]
+    assert line["next"] == [{"minutes": 2, "predicted": True, "clock": "08:00", "crowding": None}]
     assert data["updated"] == "07:58:00"
     html = await (await client.get("/s/S2")).text()
     assert '<span class="min">2 分钟</span></span>' in html
@@ -149,3 +150,16 @@ async def test_a_stop_id_with_html_and_sql_in_it_is_served_escaped() -> None:
         assert data["stop_id"] == NASTY_ID
     finally:
         await client.close()
+
+
+async def test_the_bus_s_crowding_is_on_the_page_and_in_its_json(client: TestClient, live: Live) -> None:
+    predicted = predicted_t2(NOW - 10, NOW + 150)
+    crowding = Crowding("TC0001", "T2", DAY, 70.0, 88, Occupancy.CRUSHED_STANDING_ROOM_ONLY, True, 75, NOW - 20)
+    live.snapshot = LiveSnapshot(at=predicted.at, predictions=predicted.predictions,
+                                 crowding={"TC0001": crowding})
+    data = await (await client.get("/s/S2.json")).json()
+    assert data["lines"][0]["next"][0]["crowding"] == {
+        "status": "crushed_standing_room_only", "percentage": 88, "label": "拥挤", "learned": True}
+    html = await (await client.get("/s/S2")).text()
+    assert '<span class="min">2 分钟</span><span class="crowd">拥挤</span></span>' in html
+    live.snapshot = LiveSnapshot(at=NOW)

@@ -20,7 +20,8 @@ TZ = NETWORK.timezone
 
 
 def board(stop_id: str, now: float, snapshot: LiveSnapshot | None = None) -> SignBoard:
-    return sign_board(BOARDS.build((snapshot or LiveSnapshot(at=now)).predictions, stop_id, now), NETWORK)
+    live = snapshot or LiveSnapshot(at=now)
+    return sign_board(BOARDS.build(live.predictions, stop_id, now, live.crowding), NETWORK)
 
 
 def test_timetable_times_are_marked_and_shown_as_clock_times() -> None:
@@ -120,3 +121,22 @@ def test_fit_is_exactly_the_width_and_encodes(text: str, columns: int) -> None:
 def test_voice_payload_is_utf8() -> None:
     rendered = render_voice(board("S2", at(7.9)), TZ)
     assert rendered.body.decode() == "1路 开往 七一路口 计划08:04到站。"
+
+
+def test_a_crowded_bus_is_marked_on_every_rendering() -> None:
+    now = at(8)
+    b = board("S2", now, snapshot_with_t2(now, now + 200, load=40.0))  # 50% of 80: standing
+    assert led_lines(b, 24, 1, TZ) == ["1路 七一路口  3分钟 较挤"]
+    assert voice_text(b, TZ) == "1路 开往 七一路口 还有3分钟到站，车内较挤。"
+    (line,) = orjson.loads(render_json(b, "TC-S2").body)["lines"]
+    assert line["arrivals"][0]["crowding"] == {"status": "standing_room_only", "percentage": 50,
+                                               "label": "较挤", "learned": True}
+
+
+def test_a_bus_with_seats_left_is_in_the_json_but_not_marked_on_the_led() -> None:
+    now = at(8)
+    b = board("S2", now, snapshot_with_t2(now, now + 200, load=10.0))
+    assert led_lines(b, 24, 1, TZ) == ["1路 七一路口       3分钟"]
+    assert voice_text(b, TZ) == "1路 开往 七一路口 还有3分钟到站。"
+    (line,) = orjson.loads(render_json(b, "TC-S2").body)["lines"]
+    assert line["arrivals"][0]["crowding"]["status"] == "many_seats_available"

@@ -28,6 +28,7 @@ from transit.api.ratelimit import KeyPolicy, TokenBuckets, retry_after_header
 from transit.arrivals import Source, StopTimetable
 from transit.boards.board import StopBoard, StopBoards
 from transit.boards.cache import BoardCache, Reuse
+from transit.flow.crowding import crowding_json, find_crowding
 from transit.freshness import LIVE_MAX_AGE_S, is_fresh
 from transit.geo import gcj02_to_wgs84
 from transit.live.tracking import LiveSnapshot
@@ -160,7 +161,8 @@ async def stop_arrivals(request: web.Request) -> web.Response:
     coords = _coords(request)
     if stop_id not in api.index.network.stops:
         return _error(404, "unknown_stop", f"no stop with stop_id {_quoted(stop_id)}")
-    board = api.boards.get(stop_id, api.snapshot().predictions, api.clock(), APP_REUSE)
+    snapshot = api.snapshot()
+    board = api.boards.get(stop_id, snapshot.predictions, api.clock(), APP_REUSE, snapshot.crowding)
     return _ok(api.arrivals.body(board, coords))
 
 
@@ -181,6 +183,7 @@ def _arrivals(index: NetworkIndex, board: StopBoard, coords: Coords) -> dict[str
             "vehicle_id": a.vehicle_id,
             "delay_s": round(a.time - a.scheduled) if predicted else None,
             "uncertainty_s": None if a.uncertainty_s is None else round(a.uncertainty_s),
+            "crowding": crowding_json(a.crowding),
         })
     lines = [{"route_id": r, "short_name": network.routes[r].short_name, "arrivals": by_line[r]}
              for r in sorted(by_line, key=lambda r: line_order_key(network.routes[r].short_name))]
@@ -230,6 +233,8 @@ def _vehicle(api: AppApi, snapshot: LiveSnapshot, v: VehicleState, coords: Coord
                      "status": v.status.name.lower() if v.status else None,
                      "arrival": None if arrival is None else round(arrival)}
     trip = network.trips.get(v.trip.trip_id) if v.trip else None
+    crowding = None if v.trip is None else find_crowding(
+        snapshot.crowding, v.vehicle_id, v.trip.trip_id, v.trip.service_date)
     return {
         "vehicle_id": v.vehicle_id, "lat": lat, "lon": lon, "bearing": v.bearing, "speed_mps": v.speed_mps,
         "timestamp": round(v.timestamp), "age_s": round(now - v.timestamp, 1),
@@ -238,6 +243,7 @@ def _vehicle(api: AppApi, snapshot: LiveSnapshot, v: VehicleState, coords: Coord
         "headsign": trip.headsign if trip else None,
         "delay_s": None if v.delay_s is None else round(v.delay_s),
         "next_stop": next_stop,
+        "crowding": crowding_json(crowding),
     }
 
 

@@ -62,7 +62,7 @@ def vehicle_positions_cache(network: Network, max_age_s: float) -> FeedCache:
     def build(snapshot: LiveSnapshot, now: float) -> tuple[gtfs_realtime_pb2.FeedMessage, float]:
         live = snapshot.list_live(now, max_age_s)
         valid_until = min((v.timestamp for v in live), default=float("inf")) + max_age_s
-        return build_vehicle_positions(live, network, now), valid_until
+        return build_vehicle_positions(live, network, now, crowding=snapshot.crowding), valid_until
 
     return FeedCache(build, vehicle_positions_json)
 
@@ -72,7 +72,7 @@ def trip_updates_cache(network: Network, max_age_s: float) -> FeedCache:
         current = list_trip_predictions(withdraw_stale(snapshot.predictions, now, max_age_s))
         valid_until = min((p.made_at for p in current), default=float("inf")) + max_age_s
         # Predicted times pass too: rebuild at least every half minute.
-        return build_trip_updates(current, network, now), min(valid_until, now + 30.0)
+        return build_trip_updates(current, network, now, snapshot.crowding), min(valid_until, now + 30.0)
 
     return FeedCache(build, trip_updates_json)
 

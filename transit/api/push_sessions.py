@@ -234,7 +234,8 @@ class Subscriptions:
         lines = []
         for kind, ident in keys:
             if kind is ViewKind.STOP:
-                views[(kind, ident)] = stop_view(self._boards.get(ident, snapshot.predictions, now, PUSH_REUSE))
+                board = self._boards.get(ident, snapshot.predictions, now, PUSH_REUSE, snapshot.crowding)
+                views[(kind, ident)] = stop_view(board)
             else:
                 lines.append(ident)
         if lines:
@@ -292,6 +293,6 @@ def _fragment(view: View) -> orjson.Fragment:
 def _row(row: ArrivalRow | VehicleRow) -> dict[str, object]:
     if isinstance(row, ArrivalRow):
         return {"line": row.route_id, "headsign": row.headsign, "trip": row.trip_id, "time": row.time,
-                "predicted": row.source is Source.PREDICTED}
+                "predicted": row.source is Source.PREDICTED, "crowding": row.crowding}
     return {"vehicle": row.vehicle_id, "trip": row.trip_id, "direction": row.direction_id,
             "next_stop": row.next_stop_id, "delay_s": row.delay_s}

@@ -5,20 +5,24 @@ A board holds, at one instant, the lines boarding at the stop in natural
 order, their next arrivals within the hour (live where a bus is tracked and
 its prediction fresh, else the timetable, marked as such), the first and last
 bus of the service days running then, and how fresh its live part is; each
-arrival's crowding and the stop's messages stay empty until their issues.
+predicted arrival's crowding: the bus's load now, on the trip it runs (a
+first answer: not yet its expected load when it reaches this stop); the
+stop's messages stay empty until their issue.
 
-Pure: the network, the predictions and the time come in as arguments.
+Pure: the network, the predictions, the crowding and the time come in as arguments.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from transit.arrivals import Arrival, StopTimetable, list_arrivals
 from transit.boards.lines import Line, ServiceDay, StopLines
+from transit.flow.crowding import NO_CROWDING, Crowding, find_crowding
 from transit.model.network import Network
 from transit.model.service_days import service_day_of
 from transit.prediction.publish import PredictionBoard
@@ -71,10 +75,14 @@ class StopBoards:
         # instant: its calendar date and service day are worked out once.
         self._days_at: tuple[float, date, date] = (float("nan"), date.min, date.min)
 
-    def build(self, predictions: PredictionBoard, stop_id: str, now: float) -> StopBoard:
-        """The board of ``stop_id`` at ``now``."""
+    def build(self, predictions: PredictionBoard, stop_id: str, now: float,
+              crowding: Mapping[str, Crowding] = NO_CROWDING) -> StopBoard:
+        """The board of ``stop_id`` at ``now``, with the buses' ``crowding``
+        (the live snapshot's, by vehicle)."""
         network, lines = self.network, self.lines
         arrivals = list_arrivals(network, self.timetable, predictions, stop_id, now, HORIZON_S)
+        if crowding:
+            arrivals = [_with_crowding(a, crowding) for a in arrivals]
         by_line: dict[tuple[str, str], list[Arrival]] = defaultdict(list)
         for a in arrivals:
             if lines.is_boarding(a.trip_id, a.stop_sequence):
@@ -101,3 +109,8 @@ class StopBoards:
             service_day = service_day_of(now, self.network.timezone)
             self._days_at = (now, today, service_day)
         return today, service_day
+
+
+def _with_crowding(arrival: Arrival, crowding: Mapping[str, Crowding]) -> Arrival:
+    found = find_crowding(crowding, arrival.vehicle_id, arrival.trip_id, arrival.service_date)
+    return arrival if found is None else replace(arrival, crowding=found)

@@ -15,9 +15,11 @@ predictions themselves: hundreds of entries pinning hundreds of old snapshots
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from transit.boards.board import StopBoard, StopBoards
+from transit.flow.crowding import NO_CROWDING, Crowding
 from transit.prediction.publish import PredictionBoard
 
 
@@ -37,14 +39,17 @@ class BoardCache:
         self._entries: dict[str, tuple[weakref.ReferenceType[PredictionBoard], StopBoard]] = {}
         self.builds = 0  # boards built (tests, metrics)
 
-    def get(self, stop_id: str, predictions: PredictionBoard, now: float, reuse: Reuse) -> StopBoard:
-        """The board of ``stop_id`` at ``now``, or a cached one ``reuse`` accepts."""
+    def get(self, stop_id: str, predictions: PredictionBoard, now: float, reuse: Reuse,
+            crowding: Mapping[str, Crowding] = NO_CROWDING) -> StopBoard:
+        """The board of ``stop_id`` at ``now``, or a cached one ``reuse`` accepts.
+        A board's ``crowding`` is as old as the board: the key is the
+        predictions, which move with every bus anyway."""
         entry = self._entries.get(stop_id)
         if entry is not None:
             made_from, board = entry
             if 0.0 <= now - board.at < reuse.max_age_s and (reuse.any_predictions or made_from() is predictions):
                 return board
-        board = self.boards.build(predictions, stop_id, now)
+        board = self.boards.build(predictions, stop_id, now, crowding)
         self._entries[stop_id] = (weakref.ref(predictions), board)
         self.builds += 1
         return board

@@ -3,7 +3,8 @@ changed between two moments.
 
 A view holds only what a client shows, rounded so that a prediction moving by
 a few seconds does not count as a change: a stop's view is its next arrivals
-(line, headsign, trip, time rounded to ``ROUND_S``, predicted or timetable);
+(line, headsign, trip, time rounded to ``ROUND_S``, predicted or timetable,
+the bus's crowding status: a new percentage within it is no change);
 a line's view is its live vehicles (trip, direction, next stop, delay rounded
 to ``ROUND_S``). Views are plain tuples, so "changed" is ``!=``.
 Pure: the stop's board (``transit.boards``) and the vehicles come in as arguments.
@@ -38,6 +39,7 @@ class ArrivalRow:
     trip_id: str
     time: int  # Unix seconds, rounded to ROUND_S
     source: Source
+    crowding: str | None = None  # the bus's occupancy status, lower case; None: no estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,8 @@ def round_s(seconds: float) -> int:
 
 def stop_view(board: StopBoard, rows: int = ROWS_PER_STOP) -> StopView:
     """The next ``rows`` arrivals of a stop's board as a client shows them."""
-    return tuple(ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source)
+    return tuple(ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source,
+                            None if a.crowding is None else a.crowding.status.name.lower())
                  for a in board.arrivals[:rows])
 
 

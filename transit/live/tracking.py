@@ -1,10 +1,11 @@
 """The single writer of live vehicle state (OpenTripPlanner's pattern).
 
-Ingest submits reports as they arrive, while their commit runs (a sign need
-not wait for the disk; a report lost to a crash before its commit was never
-acknowledged and comes again, and tracking drops the repeat); one task applies
-them, in order, to the tracker, hands the stop events it completes to a sink, and
-publishes a new immutable snapshot; readers only ever read ``snapshot``.
+Ingest submits reports and taps as they arrive, while their commit runs (a
+sign need not wait for the disk; a report lost to a crash before its commit was
+never acknowledged and comes again, and tracking drops the repeat); one task
+applies them, in order, to the tracker and the crowding book (a tap is a rider
+on the bus where the tracker has it then), hands the stop events it completes
+to a sink, and publishes a new immutable snapshot; readers only ever read ``snapshot``.
 Replay calls ``apply`` directly with its simulated clock: the same path.
 """
 
@@ -15,16 +16,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from transit.flow.crowding import NO_CROWDING, Crowding
 from transit.freshness import LIVE_MAX_AGE_S
+from transit.live.crowding import CrowdingBook
 from transit.live.latency import LatencyHistogram
 from transit.prediction.accuracy import MethodAccuracy
 from transit.prediction.ensemble import Predicts, SelfCheckingPredictor
 from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board_batch, withdraw_stale
-from transit.records import StopEvent, VehicleReport
+from transit.records import StopEvent, Tap, VehicleReport
 from transit.tracking.state import VehicleState
 from transit.tracking.tracker import Tracker
 
 EventSink = Callable[[Sequence[StopEvent]], None]
+Item = VehicleReport | Tap
 # Predictions from a bus not heard for this long are withdrawn, never frozen.
 # Sweeping the whole board for stale predictions each batch would cost more
 # than the batch; readers filter by age anyway (the TripUpdates feed does).
@@ -46,6 +50,9 @@ class LiveSnapshot:
     # How each prediction method has done lately (when the predictor checks
     # itself), refreshed every SWEEP_EVERY_S.
     accuracy: tuple[MethodAccuracy, ...] = ()
+    # Each bus's on-board estimate on its current or last trip, by vehicle id
+    # (``transit.flow.crowding.find_crowding`` reads it for a trip).
+    crowding: Mapping[str, Crowding] = field(default_factory=lambda: NO_CROWDING)
 
     def list_live(self, now: float, max_age_s: float) -> list[VehicleState]:
         """Vehicles heard from within ``max_age_s`` of ``now``; older ones are
@@ -58,8 +65,10 @@ class LiveSnapshot:
 
 class LiveTracking:
     def __init__(self, tracker: Tracker, clock: Callable[[], float],
-                 on_events: EventSink | None = None, predictor: Predicts | None = None) -> None:
+                 on_events: EventSink | None = None, predictor: Predicts | None = None,
+                 crowding: CrowdingBook | None = None) -> None:
         self._tracker = tracker
+        self.crowding = crowding if crowding is not None else CrowdingBook(tracker.network)
         self._predictor = predictor
         self._board = EMPTY_BOARD
         self._next_sweep = -float("inf")
@@ -68,28 +77,30 @@ class LiveTracking:
         self._predicted_at: dict[str, float] = {}
         self._clock = clock
         self._on_events = on_events
-        self._queue: asyncio.Queue[Sequence[VehicleReport]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Sequence[Item]] = asyncio.Queue()
         self._vehicles: dict[str, VehicleState] = {}
         self.latency = LatencyHistogram()
         self.snapshot = LiveSnapshot(at=clock())
 
-    def submit(self, reports: Sequence[VehicleReport]) -> None:
-        self._queue.put_nowait(reports)
+    def submit(self, items: Sequence[Item]) -> None:
+        self._queue.put_nowait(items)
 
-    def apply(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
-        """Apply reports in order; publish one snapshot for all of them."""
+    def apply(self, reports: Sequence[Item]) -> list[StopEvent]:
+        """Apply reports and taps in order; publish one snapshot for all of them."""
         events = self._observe(reports)
         now = self._clock()
         if self._predictor is not None:
             self._board = self._predict(now)
         for report in reports:
-            self.latency.add(max(0.0, now - report.received_at))
+            if isinstance(report, VehicleReport):
+                self.latency.add(max(0.0, now - report.received_at))
         self.snapshot = LiveSnapshot(
             at=now,
             vehicles=MappingProxyType(dict(self._vehicles)),
             outcomes=MappingProxyType({o.value: n for o, n in self._tracker.counts.items()}),
             predictions=self._board,
             accuracy=self._accuracy,
+            crowding=self.crowding.publish(),
         )
         if events and self._on_events is not None:
             self._on_events(events)
@@ -114,7 +125,7 @@ class LiveTracking:
                 self._accuracy = tuple(self._predictor.accuracy.list_all())
         return board
 
-    def restore(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
+    def restore(self, reports: Sequence[Item]) -> list[StopEvent]:
         """Apply reports received before a restart, in their order: the tracker
         and the predictor's learning as they were, but no prediction, snapshot
         or latency for them (``apply([])`` afterwards publishes the result)."""
@@ -123,16 +134,23 @@ class LiveTracking:
             self._on_events(events)
         return events
 
-    def _observe(self, reports: Sequence[VehicleReport]) -> list[StopEvent]:
-        """Move the tracker and the predictor's learning on by ``reports``."""
+    def _observe(self, reports: Sequence[Item]) -> list[StopEvent]:
+        """Move the tracker, the predictor's learning and the crowding book on
+        by ``reports`` (and taps), timed by when each was received."""
         events: list[StopEvent] = []
         for report in reports:
+            if isinstance(report, Tap):
+                self.crowding.tap(report, self._vehicles.get(report.vehicle_id), report.received_at)
+                continue
             observation = self._tracker.observe(report)
             if observation.state is not None:
                 self._vehicles[report.vehicle_id] = observation.state
+                self.crowding.moved(observation.state, report.received_at)
                 if self._predictor is not None:
                     self._unpredicted[report.vehicle_id] = observation.state
             events.extend(observation.events)
+            if observation.events:
+                self.crowding.passed(observation.events, report.received_at)
             if self._predictor is not None and observation.events:
                 self._predictor.observe(observation.events)
                 self._predicted_at.pop(report.vehicle_id, None)  # it passed a stop: now

@@ -66,19 +66,43 @@ async def list_taps(
         to_datetime(until),
         vehicle_id,
     )
-    return [
-        Tap(
-            tap_id=row["tap_id"],
-            vehicle_id=row["vehicle_id"],
-            timestamp=to_seconds(row["ts"]),
-            medium=PaymentMedium(row["medium"]),
-            account_hash=row["account_hash"],
-            lat=row["lat"],
-            lon=row["lon"],
-            received_at=to_seconds(row["received_at"]),
-            line_id=row["line_id"],
-            amount_fen=row["amount_fen"],
-            transfer=row["transfer"],
-        )
-        for row in rows
-    ]
+    return [_tap(row) for row in rows]
+
+
+# Readers' clocks may be off by up to this much (as the flow inference searches):
+# the fix-time index is searched this much wider than the receipt window.
+_READER_CLOCK_SLACK_S = 3 * 3600.0
+
+
+async def list_live_taps(pool: asyncpg.Pool, since: float, until: float) -> list[Tap]:
+    """Taps received in [since, until) that readers pushed live, in order of
+    receipt (the order ingest applied them). A reader's push carries its
+    position; a back-office file does not, and never went live."""
+    rows = await pool.fetch(
+        f"""
+        SELECT {", ".join(_COLUMNS)} FROM taps
+        WHERE ts >= $1 AND ts < $2 AND received_at >= $3 AND received_at < $4 AND lat IS NOT NULL
+        ORDER BY received_at, tap_id
+        """,
+        to_datetime(since - _READER_CLOCK_SLACK_S),
+        to_datetime(until + _READER_CLOCK_SLACK_S),
+        to_datetime(since),
+        to_datetime(until),
+    )
+    return [_tap(row) for row in rows]
+
+
+def _tap(row: asyncpg.Record) -> Tap:
+    return Tap(
+        tap_id=row["tap_id"],
+        vehicle_id=row["vehicle_id"],
+        timestamp=to_seconds(row["ts"]),
+        medium=PaymentMedium(row["medium"]),
+        account_hash=row["account_hash"],
+        lat=row["lat"],
+        lon=row["lon"],
+        received_at=to_seconds(row["received_at"]),
+        line_id=row["line_id"],
+        amount_fen=row["amount_fen"],
+        transfer=row["transfer"],
+    )

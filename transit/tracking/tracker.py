@@ -91,6 +91,11 @@ class Tracker:
 
     # -- reading -----------------------------------------------------------
 
+
+    @property
+    def network(self) -> Network:
+        return self._network
+
     def list_states(self) -> list[VehicleState]:
         return [v.state for v in self._vehicles.values() if v.state is not None]
 
