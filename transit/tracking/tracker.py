@@ -17,11 +17,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from transit.model.network import Network, Trip
-from transit.model.service_days import (
-    active_service_ids,
-    block_trips_on,
-    service_day_origin,
-)
+from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import (
     Candidate,
@@ -90,7 +86,6 @@ class Tracker:
         self.counts: Counter[Outcome] = Counter()
 
     # -- reading -----------------------------------------------------------
-
 
     @property
     def network(self) -> Network:
