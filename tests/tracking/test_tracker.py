@@ -12,7 +12,7 @@ from transit.model.service_days import to_unix
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.filters import Outcome
 from transit.tracking.scoring import TruePassage, score_stop_events
-from transit.tracking.tracker import Tracker
+from transit.tracking.tracker import Tracker, TrackingParams
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +184,31 @@ def test_a_confirmed_bus_whose_guessed_trip_was_taken_and_dropped_meanwhile(netw
     tracker._claims.pop(key)  # as if another bus had claimed it, then released it
     events = drive(tracker, network, [(-200, 0.0), (30, 200.0), (75, 500.0)])
     assert [e.stop_sequence for e in events] == [1, 2]
+
+
+def test_a_bus_without_an_assignment_leaves_another_buss_block_alone(network: Network) -> None:
+    # Kaohsiung, 2018-11-11: a bus with no assignment stood at the terminal and
+    # took the assigned bus's first trip, for good.
+    block = network.trips["L1-21600-0"].block_id
+    assert block is not None
+    tracker = Tracker(network, assignments={(WEEKDAY, "TC0002"): block})
+    stray = tracker.observe(report(network, DEPARTS - 240, 0.0, speed=0.0, vehicle="TC0009"))
+    assert stray.state is None or stray.state.trip is None or stray.state.trip.block_id != block
+    owner = tracker.observe(report(network, DEPARTS - 200, 0.0, speed=0.0, vehicle="TC0002"))
+    assert owner.state is not None and owner.state.trip is not None
+    assert owner.state.trip.trip_id == "L1-21600-0"
+
+
+def test_a_claim_lapses_when_its_bus_falls_silent(network: Network) -> None:
+    # TC0001 claims the 06:00 trip at the terminal, then says nothing. Six minutes
+    # later TC0003 is where that trip should be: a claim held by a bus heard from
+    # 6 min ago stands; one whose bus has been silent longer than lost_after_s not.
+    for lost_after_s, taken in ((1800.0, False), (300.0, True)):
+        tracker = Tracker(network, TrackingParams(lost_after_s=lost_after_s))
+        first = tracker.observe(report(network, DEPARTS - 240, 0.0, speed=0.0, vehicle="TC0001"))
+        assert first.state is not None and first.state.trip is not None
+        trip_id = first.state.trip.trip_id
+        tracker.observe(report(network, DEPARTS + 110, 740.0, vehicle="TC0003"))
+        later = tracker.observe(report(network, DEPARTS + 120, 800.0, vehicle="TC0003"))
+        got = later.state.trip.trip_id if later.state is not None and later.state.trip is not None else None
+        assert (got == trip_id) is taken

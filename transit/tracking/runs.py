@@ -199,3 +199,16 @@ def vehicle_state(report: VehicleReport, run: Run | None, off_route_fixes: int) 
         stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
         delay_s=delay, off_route=run.off >= off_route_fixes,
     )
+
+
+def heading_along(vehicle: Vehicle, shape: PreparedShape, along: float, t: float, on_route_m: float) -> bool:
+    """A moving bus is on a pattern only if it moves the pattern's way:
+    one fix alone cannot tell the two directions of a street apart."""
+    if vehicle.previous is None:
+        return True
+    t0, x0, y0 = vehicle.previous
+    moved = math.dist((x0, y0), vehicle.last_xy)
+    if t - t0 > 120.0 or moved < 20.0:
+        return True  # standing, or too long ago to say
+    before = shape.project(x0, y0, along - moved - 200.0, along + 50.0)
+    return before.offset <= on_route_m and before.along < along

@@ -27,8 +27,8 @@ from transit.tracking.candidates import (
 )
 from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump, oldest_late_fix
 from transit.tracking.passages import Fix, Passage, StopDetector
-from transit.tracking.runs import Run, Vehicle, forget_old_fixes, refeed, vehicle_state
-from transit.tracking.shapes import PreparedShape, frame_for, prepare_shapes
+from transit.tracking.runs import Run, Vehicle, forget_old_fixes, heading_along, refeed, vehicle_state
+from transit.tracking.shapes import frame_for, prepare_shapes
 from transit.tracking.state import VehicleState
 
 # A bus first seen standing still is likelier waiting at a terminal for its
@@ -71,6 +71,7 @@ class Tracker:
         self._network = network
         self._params = params
         self._assignments = dict(assignments or {})
+        self._block_owners = {(day, block): vehicle for (day, vehicle), block in self._assignments.items()}
         self._frame = frame_for(network)
         self._shapes = prepare_shapes(network, self._frame)
         self._grid = PatternGrid(network.patterns, self._shapes)
@@ -272,7 +273,7 @@ class Tracker:
             projection = shape.project(x, y, lo, hi)
             if projection.offset > self._params.match_m:
                 continue
-            if not self._heading_along(vehicle, shape, projection.along, t):
+            if not heading_along(vehicle, shape, projection.along, t, self._params.on_route_m):
                 continue
             at_start = projection.along <= pattern.stop_dists[0] + self._params.zone_m
             if projection.along >= pattern.stop_dists[-1] - self._params.zone_m:
@@ -284,8 +285,7 @@ class Tracker:
             early = self._params.terminal_wait_s if at_start else self._params.match_early_s
             for candidate in list_candidates(trips, pattern, projection.along, t, days,
                                              early, self._params.match_late_s):
-                key = (candidate.service_date, candidate.trip.trip_id)
-                if self._claims.get(key, vehicle.vehicle_id) != vehicle.vehicle_id:
+                if self._taken(vehicle.vehicle_id, candidate, assigned is not None, t):
                     continue
                 cost = _lateness_cost(candidate.deviation_s)
                 if at_start:
@@ -305,17 +305,17 @@ class Tracker:
                                started=candidate.along > first_stop + self._params.zone_m,
                                tentative=assigned is None)
 
-    def _heading_along(self, vehicle: Vehicle, shape: PreparedShape, along: float, t: float) -> bool:
-        """A moving bus is on a pattern only if it moves the pattern's way:
-        one fix alone cannot tell the two directions of a street apart."""
-        if vehicle.previous is None:
+    def _taken(self, vehicle_id: str, candidate: Candidate, assigned: bool, t: float) -> bool:
+        """Whether another vehicle has the trip: its claim, unless that vehicle has
+        been silent long enough to have lost it; or, for a vehicle without an
+        assignment, the block's assignment to another vehicle."""
+        holder = self._claims.get((candidate.service_date, candidate.trip.trip_id), vehicle_id)
+        silent = self._vehicles.get(holder)
+        if holder != vehicle_id and silent is not None and silent.last_t is not None \
+                and t - silent.last_t < self._params.lost_after_s:
             return True
-        t0, x0, y0 = vehicle.previous
-        moved = math.dist((x0, y0), vehicle.last_xy)
-        if t - t0 > 120.0 or moved < 20.0:
-            return True  # standing, or too long ago to say
-        before = shape.project(x0, y0, along - moved - 200.0, along + 50.0)
-        return before.offset <= self._params.on_route_m and before.along < along
+        owner = self._block_owners.get((candidate.service_date, candidate.trip.block_id or ""))
+        return not assigned and owner not in (None, vehicle_id)
 
     def _origin(self, candidate: Candidate) -> float:
         return service_day_origin(candidate.service_date, self._network.timezone).timestamp()
