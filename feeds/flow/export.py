@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from transit.flow.peaks import PeakLoadPoint
+from transit.flow.peaks import PeakLoadPoint, SegmentHour, hourly_loads
 from transit.flow.loads import SegmentLoad, StopFlow
 from transit.flow.od import OdFlow
 from transit.flow.transfers import TransferFlow
 from transit.flow.zones import ZoneOd, zone_od
 from transit.model.network import Network
-from transit.model.service_days import service_day_origin
 
 
 class BadZoneFile(ValueError):
@@ -98,11 +97,12 @@ def write_line_plots(out: Path, network: Network, stops: Sequence[StopFlow],
     matplotlib.use("Agg")  # files only: no display on a server
     from matplotlib import pyplot as plt
 
+    hourly = hourly_loads(loads, network.timezone)  # once, not per line and peak
     written: list[Path] = []
     for route_id in sorted({p.route_id for p in peaks}):
         line_peaks = [p for p in peaks if p.route_id == route_id]
         figures = {
-            f"profile-{route_id}": _profile_figure(plt, network, route_id, line_peaks, loads),
+            f"profile-{route_id}": _profile_figure(plt, route_id, line_peaks, hourly),
             f"heatmap-{route_id}": _heatmap_figure(plt, route_id, [s for s in stops if s.route_id == route_id]),
         }
         for name, figure in figures.items():
@@ -114,15 +114,14 @@ def write_line_plots(out: Path, network: Network, stops: Sequence[StopFlow],
     return written
 
 
-def _profile_figure(plt, network: Network, route_id: str, peaks: Sequence[PeakLoadPoint],
-                    loads: Sequence[SegmentLoad]):
+def _profile_figure(plt, route_id: str, peaks: Sequence[PeakLoadPoint],
+                    hourly: Mapping[SegmentHour, float]):
     figure, axes = plt.subplots(len(peaks), 1, figsize=(9, 2.6 * len(peaks)), squeeze=False)
     for ax, peak in zip(axes[:, 0], peaks):
         segments: dict[int, float] = {}
-        for s in loads:
-            origin_hour = _hour(network, s)
-            if (s.route_id, s.direction_id) == (route_id, peak.direction_id) and origin_hour == peak.hour:
-                segments[s.segment] = segments.get(s.segment, 0.0) + s.load
+        for (route, direction, segment, _, _, hour), load in hourly.items():
+            if (route, direction, hour) == (route_id, peak.direction_id, peak.hour):
+                segments[segment] = segments.get(segment, 0.0) + load
         xs = sorted(segments)
         ax.bar(xs, [segments[x] for x in xs], color="#3a6ea5")
         ax.set_title(f"line {route_id} direction {peak.direction_id}: load in its peak hour "
@@ -131,10 +130,6 @@ def _profile_figure(plt, network: Network, route_id: str, peaks: Sequence[PeakLo
         ax.set_ylabel("riders")
     figure.tight_layout()
     return figure
-
-
-def _hour(network: Network, s: SegmentLoad) -> int:
-    return int((s.departure - service_day_origin(s.service_date, network.timezone).timestamp()) // 3600)
 
 
 def _heatmap_figure(plt, route_id: str, stops: Sequence[StopFlow]):
