@@ -324,7 +324,7 @@ def _run_replay(args: argparse.Namespace, config: Config, console: Console) -> i
     from feeds.replay.command import ReplayInputError, run_replay
 
     try:
-        return run_replay(args, console)
+        return run_replay(args, console, config.pseudonym_key.encode("utf-8"))
     except ReplayInputError as exc:
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT

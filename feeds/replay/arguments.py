@@ -57,3 +57,23 @@ def add_replay_arguments(replay: argparse.ArgumentParser) -> None:
                         "share in band, MAE change vs delay carried forward) as CSV")
     replay.add_argument("--prediction-plot", type=Path, metavar="FILE.png",
                         help="write a PNG of mean absolute error against horizon, one line per method")
+    replay.add_argument("--taps", type=Path, action="append", metavar="PATH",
+                        help="one day of fare taps: a back-office CSV (.csv, .csv.gz) or a simulator "
+                        "folder (its taps.csv); repeat once per replayed day, in the order of "
+                        "--reports. Infers each tap's boarding and alighting stop (as `transit flow "
+                        "build` does) on the stop events the replay detects that day")
+    replay.add_argument("--tap-columns", default="", metavar="FIELD=COLUMN,...",
+                        help="tap CSV column names, as `transit taps import --columns`; the "
+                        "simulator's taps.csv: txn_id=tap_id,card_id=account,time=timestamp "
+                        "(fields: txn_id card_id time vehicle_id medium line_id amount transfer "
+                        "lat lon; the last five optional)")
+    replay.add_argument("--flow-out", type=Path, metavar="FILE",
+                        help="with --taps: write one row per tap as CSV: txn_id, card_hash, "
+                        "vehicle_id, service_date, trip_id, board_stop_id, board_time, "
+                        "alight_stop_id, alight_time, confidence (Unix s; alight_stop_id empty "
+                        "where none was inferred)")
+    replay.add_argument("--flow-truth", type=Path, action="append", metavar="FILE",
+                        help="with --taps: the simulator's truth_journeys.csv (repeat for several "
+                        "days); prints boarding-stop accuracy, the share of taps with an alighting "
+                        "stop, exact and within one stop, and the load error at each line's "
+                        "peak-load point in the peak hour")

@@ -3,8 +3,10 @@
 The command's body, beside what it runs (the CLI only parses arguments):
 read the network and the days, replay them with a simulated clock, print the
 tracker's outcomes, score stop events against a truth file and predictions by
-horizon, and write the outputs asked for. Bad input raises ``ReplayInputError``
-with the sentence to show (the CLI exits 2).
+horizon, infer each day's passenger flow from its taps and score it, and write
+the outputs asked for. Bad input raises ``ReplayInputError`` with the sentence
+to show (the CLI exits 2); tap rows that cannot be read are left out and
+reported by line number, the rest replayed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from feeds.jt808.bindings import BindingFileError, Bindings, load_bindings
+from feeds.replay.flow import infer_replayed_flows
+from feeds.replay.flow_outputs import print_flow, print_flow_score, write_flow_csv
+from feeds.replay.flow_truth import list_untruthed, read_true_journeys, score_replayed_flow
 from feeds.replay.outputs import VehiclePositionsWriter, write_stop_events_csv
 from feeds.replay.prediction_outputs import (
     bench_lines, plot_mae, write_predictions_csv, write_table_csv,
@@ -31,10 +36,17 @@ from feeds.replay.scoring import TruthMismatch, index_to_gtfs_sequences, score
 from feeds.replay.sources import (
     InputFormat, LoadedDay, ReadOptions, UnreadableInput, load_days, parse_column_map,
 )
+from feeds.replay.taps import DayTaps, read_day_taps
+from feeds.taps.backoffice import MissingTapColumns, TapColumns, TapFileError
+from transit.flow.scoring import TrueJourney
 from transit.gtfs.feed import load_feed, load_feed_file
 from transit.model.network import Network
 from transit.progress import progress_bar, steps
 from transit.tracking.scoring import TruePassage
+
+
+# Tap rows left out shown one per line, per file; the rest are counted.
+SHOWN_TAP_PROBLEMS = 10
 
 
 class ReplayInputError(ValueError):
@@ -47,12 +59,15 @@ class _Inputs:
     days: list[LoadedDay]
     assignments: Mapping[tuple[date, str], str] | None
     truth: list[TruePassage] | None
+    taps: list[DayTaps] | None  # per day, with --taps
+    flow_truth: Mapping[str, TrueJourney] | None  # by transaction id, with --flow-truth
 
 
-def run_replay(args: argparse.Namespace, console: Console) -> int:
-    """The command: ``console`` for progress and warnings, stdout for results."""
+def run_replay(args: argparse.Namespace, console: Console, pseudonym_key: bytes) -> int:
+    """The command: ``console`` for progress and warnings, stdout for results;
+    card ids in tap files are pseudonymised with ``pseudonym_key`` as read."""
     out = Console(soft_wrap=True)
-    inputs = _read_inputs(args, console)
+    inputs = _read_inputs(args, console, pseudonym_key)
     writer = (VehiclePositionsWriter(inputs.network, args.vehicle_positions_out)
               if args.vehicle_positions_out else None)
     predictions = _prediction_replay(args, inputs)
@@ -72,6 +87,8 @@ def run_replay(args: argparse.Namespace, console: Console) -> int:
                   f"{args.vehicle_positions_out}", highlight=False)
     if predictions is not None:
         _print_predictions(out, args, inputs, result, predictions)
+    if inputs.taps is not None:
+        _replay_flow(out, console, args, inputs, result)
     return 0
 
 
@@ -87,12 +104,13 @@ def _network(args: argparse.Namespace, console: Console) -> Network:
                          f"demo-city-{args.demo_city}.zip", note).network
 
 
-def _read_inputs(args: argparse.Namespace, console: Console) -> _Inputs:
+def _read_inputs(args: argparse.Namespace, console: Console, pseudonym_key: bytes) -> _Inputs:
     try:
         report_columns = parse_column_map(args.columns, ReportColumns())
         truth_columns = parse_column_map(args.truth_columns, PassageColumns())
     except ValueError as exc:
         raise ReplayInputError(str(exc)) from None
+    tap_columns = _tap_columns(args)
     network = _network(args, console)
     try:
         bindings = load_bindings(args.bindings) if args.bindings else Bindings()
@@ -111,7 +129,66 @@ def _read_inputs(args: argparse.Namespace, console: Console) -> _Inputs:
                               for b in day.examples[:3])
             line += f", {day.bad:,} of {day.rows:,} rows skipped (e.g. {shown})"
         console.print(line, highlight=False)
-    return _Inputs(network, days, assignments, truth)
+    taps = _read_taps(args, console, network, len(days), tap_columns, pseudonym_key)
+    flow_truth = _read_flow_truth(args, network, taps)
+    return _Inputs(network, days, assignments, truth, taps, flow_truth)
+
+
+def _tap_columns(args: argparse.Namespace) -> TapColumns | None:
+    """The tap columns, None without --taps; refuses flow options without taps."""
+    if args.taps is None:
+        if args.flow_out or args.flow_truth or args.tap_columns:
+            raise ReplayInputError("--flow-out, --flow-truth and --tap-columns need --taps "
+                                   "(one tap file per replayed day)")
+        return None
+    try:
+        return parse_column_map(args.tap_columns, TapColumns())
+    except ValueError as exc:
+        raise ReplayInputError(f"--tap-columns: {exc}") from None
+
+
+def _read_taps(args: argparse.Namespace, console: Console, network: Network, days: int,
+               columns: TapColumns | None, key: bytes) -> list[DayTaps] | None:
+    if columns is None:
+        return None
+    if len(args.taps) != days:
+        raise ReplayInputError(f"--taps: {len(args.taps)} tap file(s) for {days} replayed "
+                               f"day(s); give one per day, in the order of --reports")
+    try:
+        read = read_day_taps(args.taps, columns, key, network.timezone)
+    except MissingTapColumns as exc:
+        raise ReplayInputError(f"--taps: {exc.path}: missing column(s) {exc.missing} "
+                               f"(name the file's columns with --tap-columns)") from None
+    except TapFileError as exc:
+        raise ReplayInputError(f"--taps: {exc}") from None
+    for day in read:
+        line = (f"{day.path}: {day.rows:,} tap rows, {len(day.taps):,} taps, "
+                f"{len(day.problems):,} rows left out")
+        if day.repeated:
+            line += f", {day.repeated:,} taps left out as an earlier day's (same transaction id)"
+        console.print(line, highlight=False, soft_wrap=True)
+        for problem in day.problems[:SHOWN_TAP_PROBLEMS]:
+            console.print(f"  line {problem.line}: {problem.reason}", highlight=False,
+                          soft_wrap=True)
+        if len(day.problems) > SHOWN_TAP_PROBLEMS:
+            console.print(f"  ... and {len(day.problems) - SHOWN_TAP_PROBLEMS:,} more",
+                          highlight=False)
+    return read
+
+
+def _read_flow_truth(args: argparse.Namespace, network: Network,
+                     taps: list[DayTaps] | None) -> Mapping[str, TrueJourney] | None:
+    if not args.flow_truth or taps is None:
+        return None
+    try:
+        truth = read_true_journeys(args.flow_truth, network)
+    except (BadReplayFile, OSError) as exc:
+        raise ReplayInputError(f"--flow-truth: {exc}") from None
+    missing = list_untruthed(taps, truth)
+    if missing:
+        raise ReplayInputError(f"--flow-truth: {len(missing):,} taps have no journey in it "
+                               f"(e.g. transaction {missing[0]!r}): the truth of other days?")
+    return truth
 
 
 def _prediction_replay(args: argparse.Namespace, inputs: _Inputs) -> PredictionReplay | None:
@@ -186,3 +263,18 @@ def _print_predictions(out: Console, args: argparse.Namespace, inputs: _Inputs,
                                      args.predictions_out)
         out.print(f"{rows:,} published predictions written to {args.predictions_out}",
                   highlight=False)
+
+
+def _replay_flow(out: Console, console: Console, args: argparse.Namespace, inputs: _Inputs,
+                 result: ReplayResult) -> None:
+    assert inputs.taps is not None
+    with steps(console, "inferring the flow of the taps"):
+        flows = infer_replayed_flows(inputs.network, result.days, inputs.taps)
+    for replayed in flows:
+        print_flow(out, replayed)
+        if inputs.flow_truth is not None:
+            print_flow_score(out, score_replayed_flow(inputs.network, replayed, inputs.flow_truth),
+                             inputs.network.timezone)
+    if args.flow_out:
+        rows = write_flow_csv(flows, args.flow_out, inputs.network.timezone)
+        out.print(f"{rows:,} taps written to {args.flow_out}", highlight=False)

@@ -41,6 +41,15 @@ class TapFileError(ValueError):
     """A file that cannot be imported at all; the message says which and why."""
 
 
+class MissingTapColumns(TapFileError):
+    """The header lacks required columns (their names as mapped)."""
+
+    def __init__(self, path: Path, missing: list[str]) -> None:
+        super().__init__(f"{path}: missing column(s) {missing} (rename with --columns)")
+        self.path = path
+        self.missing = missing
+
+
 @dataclass(frozen=True, slots=True)
 class TapColumns:
     """Our tap fields -> the file's column names; optional ones may be absent."""
@@ -81,9 +90,11 @@ class TapFile:
     problems: tuple[RowProblem, ...]  # rows left out, in line order
 
 
-def read_tap_file(path: Path, options: ImportOptions, key: bytes, received_at: float) -> TapFile:
+def read_tap_file(path: Path, options: ImportOptions, key: bytes,
+                  received_at: float | None) -> TapFile:
     """The taps of a back-office CSV (``.csv`` or ``.csv.gz``), pseudonymised
-    with ``key``, received at ``received_at``."""
+    with ``key``, received at ``received_at``; None: each when stamped (a
+    recorded day replayed has no receipt to hold its times against)."""
     lines = _Lines(_read_bytes(path), options.encoding)
     reader = csv.reader(lines)
     header = _header(path, reader, options.columns)
@@ -153,12 +164,12 @@ def _header(path: Path, reader: Iterator[list[str]], columns: TapColumns) -> lis
     required = (columns.txn_id, columns.card_id, columns.time, columns.vehicle_id, columns.medium)
     missing = [c for c in required if c not in header]
     if missing:
-        raise TapFileError(f"{path}: missing column(s) {missing} (rename with --columns)")
+        raise MissingTapColumns(path, missing)
     return header
 
 
 def _tap(header: list[str], cells: list[str], options: ImportOptions, key: bytes,
-         received_at: float) -> Tap | str:
+         received_at: float | None) -> Tap | str:
     """The tap of one row, or why there is none (never quoting the card id)."""
     row = dict(zip(header, cells))
     card = (row.get(options.columns.card_id) or "").strip()
@@ -170,15 +181,16 @@ def _tap(header: list[str], cells: list[str], options: ImportOptions, key: bytes
     columns = options.columns
     try:
         lat, lon = _position(row, columns)
+        timestamp = _instant(row, columns.time, options)
         tap = Tap(
             tap_id=fields.text(row, columns.txn_id),
             vehicle_id=fields.text(row, columns.vehicle_id),
-            timestamp=_instant(row, columns.time, options),
+            timestamp=timestamp,
             medium=_medium(row, columns.medium, options.media),
             account_hash=pseudonymise(card, key),
             lat=lat,
             lon=lon,
-            received_at=received_at,
+            received_at=timestamp if received_at is None else received_at,
             line_id=fields.optional_text(row, columns.line_id),
             amount_fen=_fen(row, columns.amount),
             transfer=_flag(row, columns.transfer),

@@ -6,14 +6,24 @@ alighting is exact on the true stop of the true trip, and within one stop when
 it is on the true trip and at most one stop from the true one. Loads are
 compared at each line and direction's peak-load point in a given hour: the
 segment where the true riders through it, summed over the trips that left its
-first stop in that hour, are most. Trips are put in the hour by their true
-departure, so estimate and truth sum the same trips.
+first stop in that hour, are most. Trips are put in the hour by one departure
+per segment, the same for estimate and truth, so both sum the same trips: the
+true one where the truth has it (the simulator's passages), else the tracked
+one (a truth of journeys only, as the replay's ``--flow-truth``).
+
+The true riders per segment come from the true journeys (``true_segments``):
+a rider is on board from the boarding stop to the stop before the alighting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from transit.flow.boarding import Boarding
 from transit.flow.chaining import Alighting
@@ -28,6 +38,7 @@ class TrueJourney:
     board_stop_id: str
     board_index: int  # stop index in the trip's pattern, from 0
     alight_index: int
+    boarded_at: float  # Unix s
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +148,51 @@ def peak_per_line(peaks: Iterable[PeakLoad]) -> list[PeakLoad]:
         if peak.route_id not in best or peak.true_riders > best[peak.route_id].true_riders:
             best[peak.route_id] = peak
     return [best[r] for r in sorted(best)]
+
+
+Departure = Callable[[str, int], float]  # (trip id, segment) -> Unix s
+
+
+def true_segments(journeys: Iterable[TrueJourney], departure: Departure) -> list[TrueSegment]:
+    """The true riders over each segment ridden, from the true journeys; a
+    segment nobody rode is left out (it can be no peak)."""
+    riders: Counter[tuple[str, int]] = Counter()
+    for journey in journeys:
+        for segment in range(journey.board_index, journey.alight_index):
+            riders[(journey.trip_id, segment)] += 1
+    return [TrueSegment(trip_id, segment, departure(trip_id, segment), load)
+            for (trip_id, segment), load in sorted(riders.items())]
+
+
+def peak_hour(boarded_at: Iterable[float], timezone: str) -> tuple[float, float]:
+    """The clock hour (Unix s, from and to) with the most true boardings; the
+    earliest of equals. Raises ``ValueError`` when there is no boarding."""
+    zone = ZoneInfo(timezone)
+    hours = Counter(datetime.fromtimestamp(t, zone).replace(minute=0, second=0, microsecond=0)
+                    .timestamp() for t in boarded_at)
+    if not hours:
+        raise ValueError("no boarding: no peak hour")
+    start = min(hours, key=lambda h: (-hours[h], h))
+    return start, start + 3600
+
+
+@dataclass(frozen=True, slots=True)
+class PeakErrors:
+    """How far the estimates at the peak-load points are from the truth."""
+
+    points: int
+    within: int  # with |error| at most ``tolerance``
+    tolerance: float
+    median: float  # of |error|, shares of the true riders
+    p90: float
+    max: float
+
+
+def peak_errors(peaks: Sequence[PeakLoad], tolerance: float = 0.10) -> PeakErrors | None:
+    """None when there is no peak to judge."""
+    if not peaks:
+        return None
+    errors = np.array([abs(p.error) for p in peaks])
+    return PeakErrors(len(peaks), int((errors <= tolerance).sum()), tolerance,
+                      float(np.median(errors)), float(np.percentile(errors, 90)),
+                      float(errors.max()))
