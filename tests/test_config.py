@@ -85,3 +85,13 @@ def test_the_command_line_says_which_setting_is_wrong(
     monkeypatch.setenv("TRANSIT_HTTP_PORT", "80a")
     assert main(["versions"]) == EXIT_INVALID_INPUT
     assert "TRANSIT_HTTP_PORT" in capsys.readouterr().err
+
+
+def test_console_sessions_and_cookies_are_settings() -> None:
+    config = load_config(environ={"TRANSIT_CONSOLE_SESSION_IDLE_S": "600", "TRANSIT_CONSOLE_SECURE_COOKIES": "true"})
+    assert (config.console_session_idle_s, config.console_session_max_s) == (600.0, 43200.0)
+    assert config.console_secure_cookies is True
+    with pytest.raises(ConfigError, match="console_secure_cookies .*'https' is not true or false"):
+        load_config(environ={"TRANSIT_CONSOLE_SECURE_COOKIES": "https"})
+    with pytest.raises(ConfigError, match="console_session_max_s .* is not a positive number"):
+        load_config(environ={"TRANSIT_CONSOLE_SESSION_MAX_S": "0"})

@@ -1,7 +1,7 @@
 """The layers of DESIGN.md, held by a test: arrows run one way.
 
 core      model, tracking, prediction, flow, arrivals, boards, freshness, validation,
-          records, geo, privacy, optimizer: data in, data out, no I/O, no clock
+          records, geo, privacy, console (the console's rules), optimizer: data in, data out, no I/O, no clock
 adapters  feeds, signage, transit.store, transit.api, transit.gtfs, transit.live,
           transit.ingest, transit.versions, transit.progress
 wiring    transit.bootstrap, transit.demo, transit.cli(_support), transit.config: imports anything,
@@ -24,7 +24,7 @@ PACKAGES = ("transit", "feeds", "signage", "optimizer")
 
 CORE = ("transit.model", "transit.tracking", "transit.prediction", "transit.flow",
         "transit.arrivals", "transit.boards", "transit.freshness", "transit.validation", "transit.records",
-        "transit.geo", "transit.privacy", "optimizer")
+        "transit.geo", "transit.privacy", "transit.console", "optimizer")
 ADAPTERS = ("feeds", "signage", "transit.store", "transit.api", "transit.gtfs", "transit.live",
             "transit.ingest", "transit.versions", "transit.progress")
 WIRING = ("transit.bootstrap", "transit.demo", "transit.cli", "transit.cli_support", "transit.config")
@@ -37,6 +37,7 @@ CONFINED = {
     "ortools": ("optimizer",),
     "aiohttp": ("transit.api", "signage", "feeds.gtfsrt", "transit.bootstrap"),
     "gtfs_kit": ("transit.gtfs",),
+    "argon2": ("transit.console.passwords",),
 }
 # The core reads no clock and does no I/O (time is an argument).
 CORE_FORBIDDEN = ("asyncio", "time", "socket", "os", "subprocess", "pandas", "gtfs_kit",

@@ -28,9 +28,11 @@ from feeds.jt808.bindings import OPEN_REGISTRATION, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
 from signage.registry import demo_registry, load_registry, write_registry
 from transit.api.app import BACKGROUND, IngestAccess, PassengerAccess, ServiceContext, init_app
+from transit.api.console import ConsoleSettings
 from transit.api.ratelimit import parse_keys
 from transit.api.http_log import server_logger
 from transit.config import Config
+from transit.console.sessions import SessionPolicy
 from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.ingest import Ingest
@@ -116,6 +118,11 @@ def passenger_access(config: Config, network: Network) -> PassengerAccess:
                            parse_keys(config.app_api_keys))
 
 
+def console_settings(config: Config, timezone: str) -> ConsoleSettings:
+    return ConsoleSettings(SessionPolicy(config.console_session_idle_s, config.console_session_max_s),
+                           secure_cookies=config.console_secure_cookies, timezone=timezone)
+
+
 @dataclass(frozen=True)
 class Service:
     """A running service, as ``open_service`` yields it."""
@@ -169,7 +176,7 @@ async def open_service(
                            ingest=partial(_ingest_counts, ingest),
                            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
                            pollers={url: partial(asdict, stats) for url, stats in pollers.items()}),
-                       store=pool)
+                       store=pool, console=console_settings(config, network.timezone), wall_clock=time.time)
         tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
         http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:

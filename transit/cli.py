@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
@@ -17,6 +19,7 @@ from rich.table import Table
 from feeds.flow.command import add_flow_command
 from feeds.drafts.command import add_drafts_command
 from feeds.timetables.command import add_optimize_command, add_study_command
+from feeds.users.command import add_users_command
 from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
 from transit.cli_support import add_common as _add_common
@@ -38,6 +41,7 @@ Flow:         transit flow build --day D, transit flow export --day D --out DIR
 Timetables:   transit optimize [--day D] [--line R] [--scenario S] [--fleet N]   (a draft from observed flow)
               transit study FILE.toml   (a what-if beside the live version)
 Drafts:       transit drafts [show ID | export ID --out FILE.zip]   (rebuilt timetables to approve)
+Console:      transit users add NAME --role ROLE[:lines=R1,R2] | list | disable NAME   (at /console/)
 
 With no DATABASE_URL the service starts its own PostgreSQL under --data-dir.
 """
@@ -94,10 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_posters_command(command)
     _add_blocks_command(command)
     _add_taps_command(command)
-    add_flow_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_flow)
-    add_drafts_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_run_drafts)
-    add_optimize_command(command).set_defaults(run=_run_optimize)
-    add_study_command(command).set_defaults(run=_run_study)
+    add_flow_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_database_command("feeds.flow.command", "run_flow"))
+    add_drafts_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_database_command("feeds.drafts.command", "run_drafts"))
+    add_optimize_command(command).set_defaults(run=_database_command("feeds.timetables.command", "run_optimize"))
+    add_study_command(command).set_defaults(run=_database_command("feeds.timetables.command", "run_study"))
+    add_users_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_database_command("feeds.users.command", "run_users"))
     return parser
 
 
@@ -354,28 +359,14 @@ def _run_taps_import(args: argparse.Namespace, config: Config, console: Console)
     return _with_database(config, store_tap_file, read, console)
 
 
-def _run_flow(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from feeds.flow.command import run_flow
+def _database_command(module: str, name: str) -> Callable[[argparse.Namespace, Config, Console], int]:
+    """A command whose ``run(args, console, with_database)`` lives in ``module``,
+    imported only when it runs (start-up stays fast for the others)."""
 
-    return run_flow(args, console, partial(_with_database, config))
+    def run(args: argparse.Namespace, config: Config, console: Console) -> int:
+        return int(getattr(importlib.import_module(module), name)(args, console, partial(_with_database, config)))
 
-
-def _run_optimize(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from feeds.timetables.command import run_optimize
-
-    return run_optimize(args, console, partial(_with_database, config))
-
-
-def _run_study(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from feeds.timetables.command import run_study
-
-    return run_study(args, console, partial(_with_database, config))
-
-
-def _run_drafts(args: argparse.Namespace, config: Config, console: Console) -> int:
-    from feeds.drafts.command import run_drafts
-
-    return run_drafts(args, console, partial(_with_database, config))
+    return run
 
 
 def _run_posters(args: argparse.Namespace, config: Config, console: Console) -> int:

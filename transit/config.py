@@ -51,6 +51,13 @@ class Config:
     # Riders a bus holds, seated and standing: live crowding's 100% (the
     # simulator's bus; set the fleet's own figure).
     bus_capacity: float = 80.0
+    # Console sessions end after this long without a request, and this long
+    # after log-in whatever happens (a shift).
+    console_session_idle_s: float = 1800.0
+    console_session_max_s: float = 43200.0
+    # Secure console cookies even over plain http: set true when TLS ends at a
+    # proxy in front of the service (over https they are Secure anyway).
+    console_secure_cookies: bool = False
 
     @property
     def postgres_dir(self) -> Path:

@@ -22,24 +22,15 @@ from aiohttp import web
 from rich.console import Console
 
 from signage.pages import add_stop_page_routes
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM
 from transit.arrivals import StopTimetable
 from transit.boards.lines import StopLines
 from transit.bootstrap import Service, open_service
 from transit.config import Config
 
-CHROMIUM = Path("/usr/bin/chromium")
-# No internet here: without the background-networking flags Chromium stalls on start.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 REFRESH_S = 2.0  # the page's own refresh, shortened from 15 s so the test sees one
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                       "(apt-get install chromium; .ci/run installs it)"),
-]
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 async_playwright = pytest.importorskip("playwright.async_api").async_playwright
 
 

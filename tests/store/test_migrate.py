@@ -8,6 +8,7 @@ from transit.store.embedded import create_pool
 from transit.store.migrate import MigrationError, apply_migrations, load_migrations
 
 EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
+                   "users", "user_roles", "user_sessions", "audit_log",
                    "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts", "flow_od",
                    "flow_transfers"}
 

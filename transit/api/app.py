@@ -26,6 +26,7 @@ from signage.pages import add_stop_page_routes
 from signage.registry import SignRegistry
 from transit.api.accuracy import add_accuracy_routes
 from transit.api.app_api import add_app_routes
+from transit.api.console import ConsoleSettings, add_console
 from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
 from transit.api.drafts import add_draft_routes
 from transit.api.flow import add_flow_routes
@@ -183,11 +184,15 @@ def init_app(
     access: PassengerAccess | None = None,
     ingest: IngestAccess | None = None,
     store: Pool | None = None,
+    console: ConsoleSettings | None = None,
+    wall_clock: Callable[[], float] | None = None,
 ) -> web.Application:
     """The one application: every route of the service. Signs and the app API
     need ``access``; HTTP push and /metrics need ``ingest``; the timetable
-    drafts need the ``store``. The work to run beside it is listed under
-    ``app[BACKGROUND]``."""
+    drafts need the ``store``; the console (``/console``) needs the ``store``,
+    its ``console`` settings and the ``wall_clock`` its sessions run on (the
+    service's own clock is simulated in the demo). The work to run beside it
+    is listed under ``app[BACKGROUND]``."""
     app = web.Application()
     app[CONTEXT] = context
     app.router.add_get("/health", health)
@@ -199,6 +204,10 @@ def init_app(
     if store is not None:
         add_draft_routes(app, store)
         add_flow_routes(app, store)
+        if console is not None:
+            if wall_clock is None:
+                raise ValueError("the console needs a wall_clock: sessions never run on a simulated clock")
+            add_console(app, store, console, wall_clock)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
     timetable = StopTimetable(context.network)
     # The one cache of stop boards: signs, stop pages, the app and live push render from it.

@@ -1,0 +1,1 @@
+"""``transit users``: the console's users, managed from the command line."""

@@ -1,0 +1,146 @@
+"""The console's HTML, rendered on the server: plain pages with system fonts,
+one stylesheet served by the console itself (``/console/console.css``), no
+script, nothing fetched from elsewhere (the operator's intranet may have no
+internet). Every text that came from a user, the database or the URL goes
+through ``escape``; the fixed texts are escaped too, so no caller has to know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from transit.api.console.texts import TEXTS, role_name, scope_name
+from transit.console.access import Grant
+from transit.console.audit import AuditEntry, json_text
+from transit.console.users import User
+
+PREFIX = "/console"
+
+STYLE = """
+*{box-sizing:border-box}
+body{margin:0;font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
+font-size:16px;line-height:1.5;color:#111;background:#f4f5f7}
+header{display:flex;align-items:center;gap:16px;background:#0a5c36;color:#fff;padding:8px 16px}
+header .app{font-weight:bold;font-size:18px;color:#fff;text-decoration:none}
+header .who{margin-left:auto}
+header a,header button{color:#fff}
+header form{display:inline;margin:0}
+main{max-width:1100px;margin:24px auto;padding:0 16px}
+h1{font-size:24px;margin:0 0 16px}
+.card{background:#fff;border:1px solid #d0d4da;border-radius:6px;padding:16px 20px;margin-bottom:16px}
+.login{max-width:380px;margin:64px auto}
+label{display:block;margin:12px 0 4px}
+input[type=text],input[type=password]{width:100%;padding:8px;font-size:16px;border:1px solid #999;border-radius:4px}
+button,input{font:inherit}
+button{padding:6px 16px;border-radius:4px;border:1px solid #0a5c36;background:#0a5c36;color:#fff;
+cursor:pointer}
+header button{background:transparent;border-color:#fff;padding:2px 10px}
+.message{padding:8px 12px;border-radius:4px;background:#e8f0fe;margin-bottom:12px}
+.error{background:#fde2e1;color:#7f1d1d}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}
+th,td{border:1px solid #d0d4da;padding:4px 8px;text-align:left;vertical-align:top}
+td.json{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap;word-break:break-all}
+"""
+
+
+def _t(lang: str, key: str) -> str:
+    return escape(TEXTS[lang][key])
+
+
+def page(lang: str, title: str, body: str, *, path: str, user: User | None = None,
+         csrf_token: str | None = None) -> str:
+    """A whole page: the header (the app, who is logged in, log-out, the
+    language switch to ``path`` in the other language) around ``body``."""
+    other = "en" if lang == "zh" else "zh"
+    switch = f'<a href="{escape(path)}?{urlencode({"lang": other})}" lang="{other}">{_t(lang, "switch")}</a>'
+    who = ""
+    if user is not None and csrf_token is not None:
+        who = (f'<span class="who" id="who">{escape(user.display_name)} ({escape(user.username)})</span>'
+               f'<form method="post" action="{PREFIX}/logout">{csrf_field(csrf_token)}'
+               f'<button type="submit">{_t(lang, "log_out")}</button></form>')
+    return (
+        f'<!DOCTYPE html><html lang="{_t(lang, "html_lang")}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f'<title>{escape(title)} · {_t(lang, "app")}</title>'
+        f'<link rel="stylesheet" href="{PREFIX}/console.css"></head><body>'
+        f'<header><a class="app" href="{PREFIX}/">{_t(lang, "app")}</a>{who}{switch}</header>'
+        f"<main>{body}</main></body></html>"
+    )
+
+
+def csrf_field(token: str) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{escape(token)}">'
+
+
+def login_page(lang: str, *, csrf_token: str, next_path: str, username: str = "",
+               message: str = "", error: bool = False) -> str:
+    note = f'<p class="message{" error" if error else ""}" role="alert">{escape(message)}</p>' if message else ""
+    body = (
+        f'<div class="card login"><h1>{_t(lang, "login_title")}</h1>{note}'
+        f'<form method="post" action="{PREFIX}/login">{csrf_field(csrf_token)}'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        f'<label for="username">{_t(lang, "username")}</label>'
+        f'<input type="text" id="username" name="username" value="{escape(username)}" autocomplete="username"'
+        ' autofocus required maxlength="64">'
+        f'<label for="password">{_t(lang, "password")}</label>'
+        '<input type="password" id="password" name="password" autocomplete="current-password" required>'
+        f'<p><button type="submit">{_t(lang, "log_in")}</button></p></form></div>'
+    )
+    return page(lang, TEXTS[lang]["login_title"], body, path=f"{PREFIX}/login")
+
+
+def grant_text(lang: str, grant: Grant) -> str:
+    return f"{role_name(lang, grant.role)} · {scope_name(lang, grant.scope.kind, grant.scope.ids)}"
+
+
+def home_page(lang: str, user: User, csrf_token: str, *, can_audit: bool) -> str:
+    roles = "".join(f'<li data-role="{escape(g.role)}">{escape(grant_text(lang, g))}</li>' for g in user.grants)
+    audit = f'<p><a href="{PREFIX}/audit">{_t(lang, "audit_title")}</a></p>' if can_audit else ""
+    body = (
+        f'<h1>{_t(lang, "home_title")}</h1><div class="card">'
+        f'<p>{_t(lang, "logged_in_as")}: <strong id="display-name">{escape(user.display_name)}</strong>'
+        f' ({escape(user.username)})</p>'
+        f'<h2>{_t(lang, "your_roles")}</h2><ul id="roles">{roles}</ul>{audit}</div>'
+        f'<div class="card"><p>{_t(lang, "more_soon")}</p></div>'
+    )
+    return page(lang, TEXTS[lang]["home_title"], body, path=f"{PREFIX}/", user=user, csrf_token=csrf_token)
+
+
+def logout_page(lang: str, user: User, csrf_token: str) -> str:
+    body = (f'<div class="card login"><p>{_t(lang, "log_out_confirm")}</p>'
+            f'<form method="post" action="{PREFIX}/logout">{csrf_field(csrf_token)}'
+            f'<button type="submit">{_t(lang, "log_out")}</button></form></div>')
+    return page(lang, TEXTS[lang]["log_out"], body, path=f"{PREFIX}/logout", user=user, csrf_token=csrf_token)
+
+
+def audit_page(lang: str, user: User, csrf_token: str, entries: Sequence[AuditEntry], timezone: str,
+               older: int | None) -> str:
+    head = "".join(f"<th>{_t(lang, key)}</th>" for key in
+                   ("at", "actor", "role", "action", "object", "before", "after", "reason"))
+    rows = "".join(_audit_row(entry, timezone) for entry in entries)
+    table = (f'<table id="audit"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+             if entries else f'<p>{_t(lang, "audit_empty")}</p>')
+    more = (f'<p><a href="{PREFIX}/audit?{urlencode({"before": older})}">{_t(lang, "older")}</a></p>'
+            if older is not None else "")
+    body = (f'<h1>{_t(lang, "audit_title")}</h1>'
+            f'<p><a href="{PREFIX}/audit.csv" download>{_t(lang, "audit_csv")}</a></p>{table}{more}')
+    return page(lang, TEXTS[lang]["audit_title"], body, path=f"{PREFIX}/audit", user=user, csrf_token=csrf_token)
+
+
+def _audit_row(entry: AuditEntry, timezone: str) -> str:
+    at = datetime.fromtimestamp(entry.at, ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    cells = [at, entry.actor, entry.role, entry.action, f"{entry.object_type} {entry.object_id}"]
+    changes = "".join(f'<td class="json">{escape(json_text(value))}</td>' for value in (entry.before, entry.after))
+    return ("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in cells) + changes
+            + f"<td>{escape(entry.reason)}</td></tr>")
+
+
+def message_page(lang: str, title: str, message: str, *, path: str, user: User | None = None,
+                 csrf_token: str | None = None) -> str:
+    """A page that only says something (not allowed, refused, not found)."""
+    body = f'<h1>{escape(title)}</h1><div class="card"><p class="message error">{escape(message)}</p></div>'
+    return page(lang, title, body, path=path, user=user, csrf_token=csrf_token)

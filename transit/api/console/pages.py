@@ -1,0 +1,65 @@
+"""The console's pages so far: the home page (who is logged in, with which
+roles; the later screens hang off it), the audit log for admins and its CSV
+export, and the stylesheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from aiohttp import web
+
+from transit.api.console.app import CONSOLE, html_response, language, permit, visit_of
+from transit.api.console.html import STYLE, audit_page, home_page
+from transit.console.access import Action, Target, decide
+from transit.console.audit import CSV_HEADER, csv_cells
+from transit.store.audit import iter_audit, list_audit
+
+AUDIT_PAGE = 200  # entries per page of /console/audit
+AUDIT_TARGET = Target("audit")
+
+
+async def home(request: web.Request) -> web.Response:
+    session = visit_of(request).session
+    can_audit = decide(session.user.actor, Action.VIEW_AUDIT, AUDIT_TARGET).allowed
+    return html_response(home_page(language(request), session.user, session.csrf_token, can_audit=can_audit))
+
+
+async def audit(request: web.Request) -> web.Response:
+    """The newest entries, a page at a time (``?before=ID`` for older ones)."""
+    permit(request, Action.VIEW_AUDIT, AUDIT_TARGET)
+    console = request.config_dict[CONSOLE]
+    text = request.query.get("before", "")
+    before = int(text) if text.isdigit() and len(text) < 19 else None
+    entries = await list_audit(console.pool, AUDIT_PAGE + 1, before)
+    older = entries[AUDIT_PAGE - 1].id if len(entries) > AUDIT_PAGE else None
+    session = visit_of(request).session
+    return html_response(audit_page(language(request), session.user, session.csrf_token, entries[:AUDIT_PAGE],
+                                    console.settings.timezone, older))
+
+
+async def audit_csv(request: web.Request) -> web.StreamResponse:
+    """Every entry, oldest first, as UTF-8 CSV with a byte-order mark (so a
+    spreadsheet reads the Chinese right), streamed a page at a time."""
+    permit(request, Action.VIEW_AUDIT, AUDIT_TARGET)
+    console = request.config_dict[CONSOLE]
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="audit-log.csv"'})
+    await response.prepare(request)
+    await response.write("\ufeff".encode() + _csv([list(CSV_HEADER)]))
+    async for entries in iter_audit(console.pool):
+        await response.write(_csv([csv_cells(entry, console.settings.timezone) for entry in entries]))
+    await response.write_eof()
+    return response
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    return web.Response(text=STYLE, content_type="text/css", charset="utf-8",
+                        headers={"Cache-Control": "max-age=3600"})
