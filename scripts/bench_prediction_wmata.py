@@ -3,6 +3,7 @@ Day, routes C53, D40, D96), against two baselines computed in the same run
 (schedule only; schedule plus the vehicle's current delay).
 
     .venv/bin/python scripts/bench_prediction_wmata.py [--wmata DIR] [--publish-every 60]
+                                                       [--no-trip-descriptors]
 
 The day goes through `transit replay`'s path (readers -> LiveTracking.apply on
 a simulated clock -> Predictor), so a prediction made at t uses only reports
@@ -12,7 +13,11 @@ observed_passages``). No earlier day is available: the model runs on the
 schedule fallback (no history) plus its real-time correction (street and bus
 factors learned from today's stop events). Run with and without the
 vehicle-to-block assignments the feed's trip ids imply (as in
-scripts/bench_replay.py). Skips with a message when the data is absent.
+scripts/bench_replay.py), and without assignments with and without the trip
+descriptors the feed sends on each report (trip, route, direction): the
+tracker takes the named trip where the bus is on it. ``--no-trip-descriptors``
+drops them from every case, and prints the two cases of before they were read.
+Skips with a message when the data is absent.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 
 from feeds.replay.prediction_outputs import bench_lines
 from feeds.replay.predictions import MODEL, PUBLISHED, PredictionReplay, score_replay
-from feeds.replay.runner import replay_days
+from feeds.replay.runner import ReplayDay, replay_days, without_trip_descriptors
 from feeds.replay.scoring import assignments_from_feed
 from feeds.replay.sources import LoadedDay, load_day
 from feeds.replay.truth import observed_passages
@@ -38,11 +43,11 @@ WMATA = Path("/work/shared/data/wmata-2026-02-16")
 UP_TO_S = 900  # "every bucket up to 15 minutes"
 
 
-def run(label: str, network: Network, loaded: LoadedDay,
+def run(label: str, network: Network, loaded: LoadedDay, replayed: ReplayDay,
         assignments: Mapping[tuple[date, str], str] | None, publish_every: float) -> None:
     started = time.perf_counter()
     predictions = PredictionReplay(network, (0,), publish_every_s=publish_every)
-    result = replay_days(network, [loaded.day], assignments=assignments, observer=predictions)
+    result = replay_days(network, [replayed], assignments=assignments, observer=predictions)
     scores = score_replay(network, predictions.days, [loaded], result.days)
     day = predictions.days[0]
     print(f" {label}: {day.publications:,} publications, {len(day.records[MODEL]):,} stop predictions "
@@ -61,6 +66,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wmata", type=Path, default=WMATA)
     parser.add_argument("--publish-every", type=float, default=60.0)
+    parser.add_argument("--no-trip-descriptors", action="store_true",
+                        help="drop the reports' trip descriptors: the two cases as before")
     args = parser.parse_args()
     path = args.wmata / "vehicle_positions.csv.gz"
     if not (args.wmata / "gtfs.zip").exists() or not path.exists():
@@ -73,8 +80,15 @@ def main() -> None:
     print(f"WMATA 2026-02-16: {len(loaded.day.reports):,} reports, {len(truth):,} observed passages; "
           f"no history (schedule fallback + real-time correction); publication every "
           f"{args.publish_every:g} s per vehicle")
-    for label, given in (("without assignments", None), ("with assignments", derived.assignments)):
-        run(label, network, loaded, given, args.publish_every)
+    bare = without_trip_descriptors(loaded.day)
+    if args.no_trip_descriptors:
+        cases = [("without assignments", bare, None), ("with assignments", bare, derived.assignments)]
+    else:
+        cases = [("without anything (no assignments, descriptors dropped)", bare, None),
+                 ("without assignments, with trip descriptors", loaded.day, None),
+                 ("with assignments (descriptors dropped)", bare, derived.assignments)]
+    for label, replayed, given in cases:
+        run(label, network, loaded, replayed, given, args.publish_every)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 from hypothesis import given
@@ -30,6 +31,8 @@ def tap(**changes: object) -> Tap:
 def test_a_plain_report_and_tap_pass() -> None:
     assert check_report(report()) is None
     assert check_report(report(vehicle_id="陕B·D0077", speed_mps=None, bearing=None)) is None
+    assert check_report(report(trip_id="T" * 128, route_id="D96", direction_id=0,
+                               start_date=date(2026, 2, 16))) is None
     assert check_tap(tap()) is None
 
 
@@ -50,6 +53,13 @@ def test_a_plain_report_and_tap_pass() -> None:
     ({"timestamp": NOW - MAX_AGE_S - 1}, "too_old", "timestamp"),
     ({"timestamp": -1.0}, "out_of_range", "timestamp"),
     ({"received_at": math.nan}, "not_finite", "received_at"),
+    ({"trip_id": "30095100\x00"}, "control_character", "trip_id"),
+    ({"trip_id": "T" * 129}, "too_long", "trip_id"),
+    ({"trip_id": ""}, "empty", "trip_id"),
+    ({"route_id": "D96\n"}, "control_character", "route_id"),
+    ({"direction_id": 2}, "out_of_range", "direction_id"),
+    ({"direction_id": True}, "out_of_range", "direction_id"),
+    ({"start_date": "20260216"}, "not_a_date", "start_date"),
 ])
 def test_each_fault_of_a_report_is_named(changes: dict, reason: str, field: str) -> None:
     refusal = check_report(report(**changes))

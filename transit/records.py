@@ -21,7 +21,13 @@ class PaymentMedium(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class VehicleReport:
-    """One GPS fix of one bus, whatever feed it came from."""
+    """One GPS fix of one bus, whatever feed it came from.
+
+    The trip descriptor fields are what the feed itself says the bus runs
+    (GTFS-Realtime's TripDescriptor: a GTFS-RT or HTTP push source may send
+    them; JT/T 808 has none). They are a claim for tracking to weigh
+    (``transit.tracking.descriptors``), not a fact.
+    """
 
     vehicle_id: str
     timestamp: float  # when the terminal took the fix, Unix seconds
@@ -31,6 +37,10 @@ class VehicleReport:
     bearing: float | None  # degrees clockwise from north
     source: str  # "sim", "jt808", "gtfsrt", "http", "replay"
     received_at: float  # when the platform received it, Unix seconds
+    trip_id: str | None = None  # the GTFS trip the feed says the bus runs
+    route_id: str | None = None
+    direction_id: int | None = None  # 0 or 1, as GTFS
+    start_date: date | None = None  # the service day the trip runs on
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,14 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from transit.records import PaymentMedium, Tap, VehicleReport
 
 MAX_ID_CHARS = 64
+# GTFS trip ids run longer than vehicle ids (some agencies pack the service,
+# run and sequence into them); still bounded, as any id shown and stored.
+MAX_TRIP_ID_CHARS = 128
 # A terminal's clock may run a little ahead; beyond this a fix is a clock fault.
 MAX_FUTURE_S = 300.0
 # Blind-zone backlogs (JT/T 808 0x0704) and late fare files arrive days late, never months.
@@ -104,6 +108,21 @@ def check_report(report: VehicleReport) -> Refusal | None:
         check_number("lon", report.lon, -180.0, 180.0),
         check_number("speed_mps", report.speed_mps, 0.0, MAX_SPEED_MPS),
         check_number("bearing", report.bearing, 0.0, 360.0),
+        check_trip_descriptor(report),
+    )
+
+
+def check_trip_descriptor(report: VehicleReport) -> Refusal | None:
+    """The feed's trip descriptor, each field optional: ids printable and
+    bounded, ``direction_id`` 0 or 1, ``start_date`` a date."""
+    if report.direction_id is not None and (
+            isinstance(report.direction_id, bool) or report.direction_id not in (0, 1)):
+        return Refusal("out_of_range", "direction_id", "direction_id must be 0 or 1")
+    if report.start_date is not None and not isinstance(report.start_date, date):
+        return Refusal("not_a_date", "start_date", "start_date must be a date")
+    return _first(
+        None if report.trip_id is None else check_text("trip_id", report.trip_id, MAX_TRIP_ID_CHARS),
+        None if report.route_id is None else check_text("route_id", report.route_id),
     )
 
 

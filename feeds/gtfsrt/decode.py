@@ -3,7 +3,9 @@
 Error policy: bytes that are not a FeedMessage raise ``UndecodableFeed`` (the
 whole fetch is useless); an entity that cannot become a report (no vehicle, no
 position, no vehicle id, no timestamp, coordinates off the globe) is skipped and
-counted by reason, so one bad bus never costs the others.
+counted by reason, so one bad bus never costs the others. A trip descriptor
+field unfit to store (a control character, an overlong id, a bad date) is left
+out of the report, which is kept, and counted (``descriptors_dropped``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from types import MappingProxyType
 
 
@@ -19,6 +22,7 @@ from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2
 
 from transit.records import VehicleReport
+from transit.validation import MAX_ID_CHARS, MAX_TRIP_ID_CHARS, check_text
 
 
 class UndecodableFeed(ValueError):
@@ -40,6 +44,7 @@ class ObservedReport:
     trip_id: str | None
     stop_id: str | None
     current_stop_sequence: int | None
+    descriptor_dropped: bool = False  # a trip field was unfit and left out of the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,7 @@ class DecodeResult:
     header_timestamp: float | None
     entities: int
     skipped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    descriptors_dropped: int = 0  # reports kept whose trip descriptor was partly unfit
 
     @property
     def reports(self) -> tuple[VehicleReport, ...]:
@@ -101,6 +107,7 @@ def reports_from_message(
         header_timestamp=float(header.timestamp) if header.HasField("timestamp") else None,
         entities=len(message.entity),
         skipped=MappingProxyType(dict(skipped)),
+        descriptors_dropped=sum(o.descriptor_dropped for o in observed),
     )
 
 
@@ -124,6 +131,8 @@ def _observed(
         return BAD_POSITION
     speed = position.speed if position.HasField("speed") else None
     bearing = position.bearing if position.HasField("bearing") else None
+    descriptor, dropped = (_trip_descriptor(vehicle.trip) if vehicle.HasField("trip")
+                           else ((None, None, None, None), False))
     report = VehicleReport(
         vehicle_id=vehicle_id,
         timestamp=float(vehicle.timestamp),
@@ -133,16 +142,48 @@ def _observed(
         bearing=bearing % 360.0 if bearing is not None and math.isfinite(bearing) else None,
         source=source,
         received_at=received_at,
+        trip_id=descriptor[0],
+        route_id=descriptor[1],
+        direction_id=descriptor[2],
+        start_date=descriptor[3],
     )
-    trip = vehicle.trip if vehicle.HasField("trip") else None
     return ObservedReport(
         report=report,
-        trip_id=trip.trip_id or None if trip is not None else None,
+        trip_id=report.trip_id,
         stop_id=vehicle.stop_id or None,
         current_stop_sequence=(
             vehicle.current_stop_sequence if vehicle.HasField("current_stop_sequence") else None
         ),
+        descriptor_dropped=dropped,
     )
+
+
+def _trip_descriptor(
+    trip: gtfs_realtime_pb2.TripDescriptor,
+) -> tuple[tuple[str | None, str | None, int | None, date | None], bool]:
+    """The report's (trip_id, route_id, direction_id, start_date) from a
+    TripDescriptor, and whether a field was dropped. A field the feed left
+    empty is None; one that is unfit (a control character, an overlong id, a
+    direction other than 0 or 1, a start_date that is no date) is dropped: the
+    feed's trip is a hint to tracking, and a bad hint costs the hint, never the
+    position."""
+    dropped = False
+    ids: list[str | None] = []
+    for name, limit in (("trip_id", MAX_TRIP_ID_CHARS), ("route_id", MAX_ID_CHARS)):
+        value = getattr(trip, name).strip()
+        fit = bool(value) and check_text(name, value, limit) is None
+        dropped = dropped or (bool(value) and not fit)
+        ids.append(value if fit else None)
+    direction = trip.direction_id if trip.HasField("direction_id") else None
+    if direction not in (None, 0, 1):
+        direction, dropped = None, True
+    start_date = None
+    if trip.start_date:
+        try:
+            start_date = datetime.strptime(trip.start_date, "%Y%m%d").date()
+        except ValueError:
+            dropped = True
+    return (ids[0], ids[1], direction, start_date), dropped
 
 
 def _on_globe(lat: float, lon: float) -> bool:

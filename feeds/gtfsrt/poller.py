@@ -62,6 +62,7 @@ class PollStats:
     repeated: int = 0  # the same fix as already delivered
     stale: int = 0  # older than a fix already delivered
     skipped: dict[str, int] = field(default_factory=dict)  # entities, by reason
+    descriptors_dropped: int = 0  # reports kept without their unfit trip descriptor fields
     last_error: str | None = None
 
 
@@ -134,6 +135,7 @@ async def poll_once(
         return 0
     for reason, count in result.skipped.items():
         stats.skipped[reason] = stats.skipped.get(reason, 0) + count
+    stats.descriptors_dropped += result.descriptors_dropped
     fresh = new_reports(result.reports, newest, stats)
     if not fresh:
         return 0

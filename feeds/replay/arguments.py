@@ -21,7 +21,12 @@ def add_replay_arguments(replay: argparse.ArgumentParser) -> None:
                         help="force the input format (default: by extension and header)")
     replay.add_argument("--columns", default="", metavar="FIELD=COLUMN,...",
                         help="report CSV column names, e.g. vehicle_id=veh,timestamp=ts "
-                        "(fields: vehicle_id timestamp lat lon speed_mps bearing received_at)")
+                        "(fields: vehicle_id timestamp lat lon speed_mps bearing received_at, and "
+                        "the optional trip descriptor trip_id route_id direction_id start_date)")
+    replay.add_argument("--ignore-trip-descriptors", action="store_true",
+                        help="drop the trip, route and direction the reports name (GTFS-RT "
+                        "inputs, or a CSV with trip_id/route_id columns): track from positions "
+                        "alone, as for a feed without them")
     replay.add_argument("--bindings", type=Path, help="CSV phone,vehicle_id for JT/T 808 terminals "
                         "(default: the phone number is the vehicle id)")
     replay.add_argument("--assignments", type=Path,

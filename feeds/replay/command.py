@@ -31,7 +31,7 @@ from feeds.replay.predictions import MODEL, PredictionReplay, parse_day_numbers,
 from feeds.replay.readers import (
     BadReplayFile, PassageColumns, ReportColumns, read_assignments_csv, read_true_passages_csv,
 )
-from feeds.replay.runner import ReplayResult, replay_days
+from feeds.replay.runner import ReplayResult, replay_days, without_trip_descriptors
 from feeds.replay.scoring import TruthMismatch, index_to_gtfs_sequences, score
 from feeds.replay.sources import (
     InputFormat, LoadedDay, ReadOptions, UnreadableInput, load_days, parse_column_map,
@@ -72,7 +72,9 @@ def run_replay(args: argparse.Namespace, console: Console, pseudonym_key: bytes)
               if args.vehicle_positions_out else None)
     predictions = _prediction_replay(args, inputs)
     with progress_bar(console, "replaying") as advance:
-        result = replay_days(inputs.network, [d.day for d in inputs.days],
+        days = [without_trip_descriptors(d.day) if args.ignore_trip_descriptors else d.day
+                for d in inputs.days]
+        result = replay_days(inputs.network, days,
                              assignments=inputs.assignments,
                              snapshot_every_s=args.snapshot_every if writer else None,
                              on_snapshot=writer, progress=advance, observer=predictions)
@@ -219,6 +221,9 @@ def _print_tracking(out: Console, result: ReplayResult) -> None:
     out.print(f"replayed {result.reports:,} reports in {result.seconds:.1f} s "
               f"({result.reports_per_s:,.0f} reports/s); {len(result.events):,} stop events "
               f"({result.raw_events:,} emitted, corrections included)", highlight=False)
+    if result.descriptors:
+        named = ", ".join(f"{outcome} {count:,}" for outcome, count in result.descriptors.items())
+        out.print(f"trip descriptors (reports): {named}", highlight=False)
     agreement = result.trip_agreement
     if agreement is not None and agreement.compared:
         out.print(f"trip agreement with the feed: {agreement.share:.2%} of {agreement.compared:,} "

@@ -30,6 +30,7 @@ from feeds.gtfsrt.decode import (
 from feeds.replay import csvfields as fields
 from transit.records import VehicleReport
 from transit.tracking.scoring import TruePassage
+from transit.validation import MAX_ID_CHARS, MAX_TRIP_ID_CHARS, check_text
 
 __all__ = [
     "AssignmentColumns",
@@ -94,6 +95,10 @@ class ReportColumns:
     speed_mps: str | None = "speed_mps"
     bearing: str | None = "bearing"
     received_at: str | None = "received_at"
+    trip_id: str | None = "trip_id"  # the trip descriptor, when the source sent one
+    route_id: str | None = "route_id"
+    direction_id: str | None = "direction_id"
+    start_date: str | None = "start_date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,9 @@ class GtfsRtColumns:
     speed_mps: str = "vehicle.position.speed"
     bearing: str = "vehicle.position.bearing"
     trip_id: str = "vehicle.trip.trip_id"
+    route_id: str = "vehicle.trip.route_id"
+    direction_id: str = "vehicle.trip.direction_id"
+    start_date: str = "vehicle.trip.start_date"
     stop_id: str = "vehicle.stop_id"
     current_stop_sequence: str = "vehicle.current_stop_sequence"
 
@@ -156,6 +164,35 @@ def _rows(path: Path, required: Iterable[str]) -> Iterator[tuple[int, dict[str, 
         raise BadReplayFile(exc.file, [BadRow(exc.file, 1, str(exc))]) from exc
 
 
+DESCRIPTOR_FIELDS = ("trip_id", "route_id", "direction_id", "start_date")
+Descriptor = tuple[str | None, str | None, int | None, date | None]
+
+
+def _descriptor_columns(columns: ReportColumns | GtfsRtColumns, header: list[str]) -> dict[str, str | None]:
+    return {name: fields.present(getattr(columns, name), header) for name in DESCRIPTOR_FIELDS}
+
+
+def _trip_descriptor(row: dict[str, str], present: dict[str, str | None]) -> Descriptor:
+    """A row's (trip_id, route_id, direction_id, start_date), None where the
+    column is absent or empty; ``fields.RowError`` when one is unfit, as for
+    any other field."""
+    ids: list[str | None] = []
+    for name, limit in (("trip_id", MAX_TRIP_ID_CHARS), ("route_id", MAX_ID_CHARS)):
+        value = fields.optional_text(row, present[name])
+        refusal = None if value is None else check_text(present[name] or name, value, limit)
+        if refusal is not None:
+            raise fields.RowError(refusal.message)
+        ids.append(value)
+    direction_column, start_column = present["direction_id"], present["start_date"]
+    direction = (fields.integer(row, direction_column)
+                 if fields.optional_text(row, direction_column) is not None else None)
+    if direction not in (None, 0, 1):
+        raise fields.RowError(f"{direction_column} must be 0 or 1: {direction}")
+    start_date = (fields.service_date(row, start_column)
+                  if fields.optional_text(row, start_column) is not None else None)
+    return ids[0], ids[1], direction, start_date
+
+
 def read_report_csv(
     path: Path | str, columns: ReportColumns = ReportColumns(), source: str = "replay"
 ) -> ReadResult[VehicleReport]:
@@ -165,6 +202,7 @@ def read_report_csv(
     speed_column = fields.present(columns.speed_mps, header)
     bearing_column = fields.present(columns.bearing, header)
     received_column = fields.present(columns.received_at, header)
+    descriptor_columns = _descriptor_columns(columns, header)
     tally: _Tally[VehicleReport] = _Tally()
     for line, row in _rows(path, (columns.vehicle_id, columns.timestamp, columns.lat, columns.lon)):
         tally.rows += 1
@@ -174,7 +212,8 @@ def read_report_csv(
             speed, bearing = fields.speed_and_bearing(row, speed_column, bearing_column)
             received = fields.optional_instant(row, received_column)
             report = VehicleReport(fields.text(row, columns.vehicle_id), timestamp, lat, lon, speed,
-                                   bearing, source, timestamp if received is None else received)
+                                   bearing, source, timestamp if received is None else received,
+                                   *_trip_descriptor(row, descriptor_columns))
         except fields.RowError as exc:
             tally.skip(BadRow(str(path), line, str(exc)))
             continue
@@ -186,14 +225,15 @@ def read_gtfsrt_csv(
     path: Path | str, columns: GtfsRtColumns = GtfsRtColumns(), source: str = "gtfsrt"
 ) -> ReadResult[ObservedReport]:
     """Flattened GTFS-RT VehiclePositions rows (WMATA's archive style), with the
-    feed's own trip, stop and stop sequence. The files hold no receive time, so
+    feed's own trip (also on the report, as its trip descriptor), stop and stop sequence. The files hold no receive time, so
     ``received_at`` is the fix time. The vehicle id falls back to the entity id."""
     path = Path(path)
     header = fields.header(path)
     entity_column = fields.present(columns.entity_id, header)
     optional = {name: fields.present(getattr(columns, name), header)
-                for name in ("vehicle_id", "speed_mps", "bearing", "trip_id", "stop_id",
+                for name in ("vehicle_id", "speed_mps", "bearing", "stop_id",
                              "current_stop_sequence")}
+    descriptor_columns = _descriptor_columns(columns, header)
     if optional["vehicle_id"] is None and entity_column is None:
         raise BadReplayFile(str(path), [BadRow(str(path), 1, (
             f"neither {columns.vehicle_id!r} nor {columns.entity_id!r} is a column"))])
@@ -212,10 +252,11 @@ def read_gtfsrt_csv(
             sequence_column = optional["current_stop_sequence"]
             sequence = (fields.integer(row, sequence_column)
                         if fields.optional_text(row, sequence_column) is not None else None)
+            report = VehicleReport(vehicle_id, timestamp, lat, lon, speed, bearing, source,
+                                   timestamp, *_trip_descriptor(row, descriptor_columns))
             observed = ObservedReport(
-                report=VehicleReport(vehicle_id, timestamp, lat, lon, speed, bearing, source,
-                                     timestamp),
-                trip_id=fields.optional_text(row, optional["trip_id"]),
+                report=report,
+                trip_id=report.trip_id,
                 stop_id=fields.optional_text(row, optional["stop_id"]),
                 current_stop_sequence=sequence,
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Protocol
@@ -66,6 +66,14 @@ class ReplayDay:
                              f"for {len(self.reports)} reports")
 
 
+def without_trip_descriptors(day: ReplayDay) -> ReplayDay:
+    """``day`` with its reports' trip descriptors dropped (the feed's trip ids
+    kept for the agreement count): the day as a feed without them would give it."""
+    reports = tuple(replace(r, trip_id=None, route_id=None, direction_id=None, start_date=None)
+                    for r in day.reports)
+    return ReplayDay(day.label, reports, day.feed_trip_ids)
+
+
 @dataclass(frozen=True, slots=True)
 class TripAgreement:
     """How often the tracker's trip for a vehicle, right after a report, was the
@@ -100,6 +108,8 @@ class ReplayResult:
     events: tuple[StopEvent, ...]  # all days, the latest correction of each
     raw_events: int
     outcomes: Mapping[str, int]  # tracker outcome -> reports
+    # what the reports' trip descriptors did -> reports (transit.tracking.descriptors)
+    descriptors: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def reports(self) -> int:
@@ -181,6 +191,7 @@ def replay_days(
     return ReplayResult(
         days=tuple(results), events=latest_events(emitted), raw_events=len(emitted),
         outcomes=MappingProxyType({o.value: n for o, n in tracker.counts.most_common()}),
+        descriptors=MappingProxyType({o.value: n for o, n in tracker.descriptor_counts.most_common()}),
     )
 
 

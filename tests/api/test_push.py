@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 
 import asyncpg
@@ -88,6 +89,17 @@ async def test_valid_reports_reach_the_sink(pushed: Pushed) -> None:
     assert (batch[1].speed_mps, batch[1].bearing) == (None, None)
 
 
+async def test_a_trip_descriptor_is_kept_with_the_report(pushed: Pushed) -> None:
+    described = item(trip_id=" 30095100 ", route_id="D96", direction_id=1, start_date="20260216")
+    response = await pushed.post(json=[described, item("TC0002", start_date="2026-02-16",
+                                                       direction_id=0, trip_id=None)])
+    assert await response.json() == {"accepted": 2, "rejected": []}
+    (batch,) = pushed.sink.batches
+    assert (batch[0].trip_id, batch[0].route_id, batch[0].direction_id, batch[0].start_date) == (
+        "30095100", "D96", 1, date(2026, 2, 16))
+    assert (batch[1].trip_id, batch[1].direction_id, batch[1].start_date) == (None, 0, date(2026, 2, 16))
+
+
 async def test_wrapped_form_is_accepted(pushed: Pushed) -> None:
     response = await pushed.post(json={"reports": [item()]})
     assert (await response.json())["accepted"] == 1
@@ -108,6 +120,14 @@ async def test_wrapped_form_is_accepted(pushed: Pushed) -> None:
     ({"speed_mps": -1}, "out_of_range", "speed_mps"),
     ({"bearing": 361}, "out_of_range", "bearing"),
     ({"timestamp": NOW + 3600}, "in_future", "timestamp"),
+    ({"trip_id": "30095100\u0000"}, "control_character", "trip_id"),
+    ({"trip_id": "T" * 129}, "too_long", "trip_id"),
+    ({"trip_id": 30095100}, "not_a_string", "trip_id"),
+    ({"route_id": ""}, "empty", "route_id"),
+    ({"direction_id": 2}, "out_of_range", "direction_id"),
+    ({"direction_id": "1"}, "out_of_range", "direction_id"),
+    ({"start_date": "16/02/2026"}, "not_a_date", "start_date"),
+    ({"start_date": 20260216}, "not_a_date", "start_date"),
 ])
 async def test_bad_items_are_rejected_with_index_and_reason(
     pushed: Pushed, bad: dict[str, object], reason: str, field_name: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 from google.transit import gtfs_realtime_pb2
@@ -30,6 +31,26 @@ def test_reports_carry_position_speed_bearing_and_trip() -> None:
     assert (report.speed_mps, report.bearing, report.source) == (7.5, 90.0, "gtfsrt")
     assert observed.trip_id == "trip-e1"
     assert result.header_timestamp == 1_771_257_600.0 and result.entities == 1
+
+
+def test_the_trip_descriptor_is_put_on_the_report() -> None:
+    message = gtfs_realtime_pb2.FeedMessage.FromString(position_message(
+        ("e1", "4582", 1_771_257_515, 38.93, -77.08), ("e2", "4583", 1_771_257_515, 38.93, -77.08),
+        ("e3", "4584", 1_771_257_515, 38.93, -77.08)))
+    full, bad, bare = (entity.vehicle.trip for entity in message.entity)
+    full.route_id, full.direction_id, full.start_date = "D96", 1, "20260216"
+    bad.trip_id, bad.route_id, bad.direction_id, bad.start_date = "x\x00y", "D" * 65, 7, "2026-02-16"
+    bare.Clear()
+    result = decode_vehicle_positions(message.SerializeToString(), received_at=1_771_257_520)
+    first, second, third = result.reports
+    assert (first.trip_id, first.route_id, first.direction_id, first.start_date) == (
+        "trip-e1", "D96", 1, date(2026, 2, 16))
+    # Unfit fields are dropped, and counted; the position is kept.
+    assert (second.trip_id, second.route_id, second.direction_id, second.start_date) == (
+        None, None, None, None)
+    assert second.lat == pytest.approx(38.93)
+    assert (third.trip_id, third.route_id, third.direction_id) == (None, None, None)
+    assert result.descriptors_dropped == 1 and not result.skipped
 
 
 def test_vehicle_id_falls_back_to_the_entity_id() -> None:

@@ -14,6 +14,7 @@ from transit.live.crowding import CrowdingBook
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
 from transit.records import PaymentMedium, StopEvent, Tap, VehicleReport
+from transit.tracking.descriptors import DescriptorOutcome
 from transit.tracking.filters import Outcome
 from transit.tracking.state import StopStatus, TripRef, VehicleState
 from transit.tracking.tracker import Observation
@@ -32,6 +33,7 @@ class ScriptedTracker:
 
     def __post_init__(self) -> None:
         self.counts: Counter[Outcome] = Counter()
+        self.descriptor_counts: Counter[DescriptorOutcome] = Counter()
 
     def observe(self, report: VehicleReport) -> Observation:
         index, status, events = self.script[report.timestamp]

@@ -72,7 +72,12 @@ def test_renamed_report_columns(small: SmallDay, tmp_path: Path, capsys: pytest.
 
 def test_gtfsrt_input_prints_trip_agreement(small: SmallDay, capsys: pytest.CaptureFixture[str]) -> None:
     assert _replay(small, "--reports", str(small.gtfsrt_csv)) == 0
-    assert "trip agreement with the feed:" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "trip agreement with the feed:" in out
+    # The feed's true trips are on the reports: the tracker follows them.
+    assert "trip descriptors (reports): followed " in out
+    assert _replay(small, "--reports", str(small.gtfsrt_csv), "--ignore-trip-descriptors") == 0
+    assert "trip descriptors" not in capsys.readouterr().out
 
 
 def test_several_days_are_replayed_in_order(small: SmallDay, capsys: pytest.CaptureFixture[str]) -> None:

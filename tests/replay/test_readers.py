@@ -20,6 +20,7 @@ from feeds.replay.readers import (
     read_report_csv,
     read_true_passages_csv,
 )
+from feeds.replay.sources import parse_column_map
 from tests.gtfsrt.helpers import position_message
 from transit.records import VehicleReport
 
@@ -98,10 +99,47 @@ def test_flattened_gtfsrt_csv(tmp_path: Path) -> None:
     first, second = result.items
     assert (first.trip_id, first.stop_id, first.current_stop_sequence) == ("30095100", "7752", 36)
     assert first.report == VehicleReport("4582", 1771257515.0, 38.93, -77.08, 8.8, 133.0,
-                                         "gtfsrt", 1771257515.0)
+                                         "gtfsrt", 1771257515.0, trip_id="30095100")
     assert (second.report.vehicle_id, second.trip_id, second.current_stop_sequence) == ("e9", None,
                                                                                           None)
     assert (result.rows, result.bad) == (4, 2)
+
+
+def test_flattened_gtfsrt_csv_trip_descriptor(tmp_path: Path) -> None:
+    header = ("id,vehicle.trip.trip_id,vehicle.trip.start_date,vehicle.trip.route_id,"
+              "vehicle.trip.direction_id,vehicle.position.latitude,vehicle.position.longitude,"
+              "vehicle.timestamp\n")
+    path = write(tmp_path / "vp.csv", header +
+                 "4582,30095100,20260216,D96,1.0,38.93,-77.08,1771257515\n"   # as WMATA writes it
+                 "4583,,,C53,,38.93,-77.08,1771257515\n"                       # a route alone
+                 "4584,1,20260216,D96,2,38.93,-77.08,1771257515\n"             # line 4: direction 2
+                 "4585,1,2026-16-02,D96,0,38.93,-77.08,1771257515\n"           # line 5: no such date
+                 "4586,1\x07,,D96,0,38.93,-77.08,1771257515\n")               # line 6: control character
+    result = read_gtfsrt_csv(path)
+    first, second = (o.report for o in result.items)
+    assert (first.trip_id, first.route_id, first.direction_id, first.start_date) == (
+        "30095100", "D96", 1, date(2026, 2, 16))
+    assert (second.trip_id, second.route_id, second.direction_id, second.start_date) == (
+        None, "C53", None, None)
+    assert [e.line for e in result.examples] == [4, 5, 6]
+    assert "direction_id" in result.examples[0].reason and "start_date" in result.examples[1].reason
+    assert "U+0007" in result.examples[2].reason
+
+
+def test_a_report_csv_takes_a_trip_descriptor_by_column_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path / "gps.csv",
+                 "vehicle_id,timestamp,lat,lon,vehicle.trip.trip_id,vehicle.trip.route_id,"
+                 "vehicle.trip.direction_id\n"
+                 "4582,1771257515,38.93,-77.08,30095100,D96,0\n"
+                 "4583,1771257515,38.93,-77.08,,,\n")
+    columns = parse_column_map("trip_id=vehicle.trip.trip_id,route_id=vehicle.trip.route_id,"
+                               "direction_id=vehicle.trip.direction_id", ReportColumns())
+    first, second = read_report_csv(path, columns).items
+    assert (first.trip_id, first.route_id, first.direction_id, first.start_date) == (
+        "30095100", "D96", 0, None)
+    assert (second.trip_id, second.route_id, second.direction_id) == (None, None, None)
+    # Without the mapping, the columns are not ours: no descriptor.
+    assert read_report_csv(path).items[0].trip_id is None
 
 
 def test_gtfsrt_files_use_the_header_time_and_count_bad_files(tmp_path: Path) -> None:
@@ -167,3 +205,8 @@ def test_wmata_day_reads_without_a_bad_row() -> None:
     assert (result.rows, result.bad) == (20_777, 0)
     assert len({o.report.vehicle_id for o in result.items}) == 31
     assert len({o.trip_id for o in result.items if o.trip_id}) == 132
+    # Every report carries its trip descriptor: trip, route, direction, service day.
+    assert {o.report.route_id for o in result.items} == {"C53", "D40", "D96"}
+    assert {o.report.direction_id for o in result.items} == {0, 1}
+    assert {o.report.start_date for o in result.items} == {date(2026, 2, 16)}
+    assert all(o.report.trip_id == o.trip_id for o in result.items)

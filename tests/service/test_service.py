@@ -51,12 +51,15 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
         ("jt808", *NEAR_S2)]
 
     async with aiohttp.ClientSession(service.http_url) as http:
-        pushed = {"vehicle_id": "TC0002", "timestamp": now, "lat": 35.0725, "lon": 109.0766}
+        # A trip the live schedule does not know: stored as sent, counted, ignored.
+        pushed = {"vehicle_id": "TC0002", "timestamp": now, "lat": 35.0725, "lon": 109.0766,
+                  "trip_id": "T-of-another-gtfs", "route_id": "R1", "direction_id": 0}
         async with http.post("/api/push/reports", json=[pushed],
                              headers={"X-Push-Key": "demo-push-key"}) as response:
             assert response.status == 200
             assert (await response.json())["accepted"] == 1
-        assert len(await list_reports(tiny_store, "TC0002", now - 5, now + 5)) == 1
+        (kept,) = await list_reports(tiny_store, "TC0002", now - 5, now + 5)
+        assert (kept.trip_id, kept.route_id, kept.direction_id) == ("T-of-another-gtfs", "R1", 0)
         await service.context.live.settle()
 
         vehicles = {v["vehicle_id"]: v for v in (await get_json(http, "/api/vehicles"))["vehicles"]}
@@ -80,6 +83,7 @@ async def test_terminal_and_push_reports_reach_store_api_feed_and_metrics(
     assert metrics["push"] == {"requests": 1, "reports_stored": 1, "refused": {},
                                "unauthorised": 0, "rate_limited": 0, "not_stored": 0}
     assert metrics["tracker"]["accepted"] == 2
+    assert metrics["trip_descriptors"]["unknown_trip"] == 1
     assert metrics["latency_receipt_to_state_ms"]["count"] == 2
     assert metrics["latency_receipt_to_state_ms"]["p99"] is not None
     assert metrics["gtfsrt_pollers"] == {}

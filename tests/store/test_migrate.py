@@ -6,6 +6,7 @@ import pytest
 
 from transit.store.embedded import create_pool
 from transit.store.migrate import MigrationError, apply_migrations, load_migrations
+from transit.store.reports import list_reports
 
 EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
                    "users", "user_roles", "user_sessions", "audit_log",
@@ -79,3 +80,24 @@ def test_badly_named_or_duplicate_files_are_refused(tmp_path: pathlib.Path) -> N
     (tmp_path / "0001_b.sql").write_text("")
     with pytest.raises(MigrationError, match="version 1"):
         load_migrations(tmp_path)
+
+
+async def test_reports_stored_before_the_trip_descriptor_columns_stay_valid(
+    empty_database_url: str, tmp_path: pathlib.Path
+) -> None:
+    shipped = load_migrations()
+    for migration in shipped:
+        if migration.name < "0008":
+            (tmp_path / f"{migration.name}.sql").write_text(migration.sql)
+    pool = await create_pool(empty_database_url)
+    try:
+        await apply_migrations(pool, tmp_path)
+        await pool.execute(
+            "INSERT INTO vehicle_reports (vehicle_id, ts, received_at, lat, lon, source) "
+            "VALUES ('bus-1', to_timestamp(1771257515), to_timestamp(1771257516), 38.9, -77.0, 'gtfsrt')")
+        assert await apply_migrations(pool) == [m.name for m in shipped if m.name >= "0008"]
+        (old,) = await list_reports(pool, "bus-1", 0, 2e9)
+        assert (old.trip_id, old.route_id, old.direction_id, old.start_date) == (None, None, None, None)
+        assert old.lat == 38.9 and old.source == "gtfsrt"
+    finally:
+        await pool.close()

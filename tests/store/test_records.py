@@ -3,10 +3,11 @@
 from datetime import date
 
 import asyncpg
+import pytest
 
 from .helpers import T0, report, stop_event, tap
 from transit.records import PaymentMedium
-from transit.store.reports import insert_reports, list_reports
+from transit.store.reports import insert_reports, list_reports, stream_reports_received
 from transit.store.stop_events import list_stop_events, upsert_stop_events
 from transit.store.taps import insert_taps, list_taps
 
@@ -52,3 +53,18 @@ async def test_a_back_office_tap_without_position_round_trips(clean_pool: asyncp
     imported = tap("txn-1", lat=None, lon=None, line_id="L01", amount_fen=200, transfer=True)
     assert await insert_taps(clean_pool, [imported, tap("tap-2", n=1)]) == 2
     assert await list_taps(clean_pool, T0, T0 + 60) == [imported, tap("tap-2", n=1)]
+
+
+async def test_a_reports_trip_descriptor_round_trips(clean_pool: asyncpg.Pool) -> None:
+    described = report("bus-7", 1, trip_id="30095100", route_id="D96", direction_id=1,
+                       start_date=date(2026, 2, 16))
+    half = report("bus-7", 2, route_id="D96")  # a route alone, as some feeds send
+    await insert_reports(clean_pool, [report("bus-7", 0), described, half])
+    assert await list_reports(clean_pool, "bus-7", T0, T0 + 60) == [report("bus-7", 0), described, half]
+    streamed = [r async for chunk in stream_reports_received(clean_pool, T0, T0 + 60) for r in chunk]
+    assert streamed[1] == described  # what a restart rebuilds today from
+
+
+async def test_a_direction_other_than_0_or_1_is_refused_by_the_table(clean_pool: asyncpg.Pool) -> None:
+    with pytest.raises(asyncpg.CheckViolationError):
+        await insert_reports(clean_pool, [report("bus-7", 1, direction_id=2)])

@@ -99,6 +99,7 @@ async def metrics(request: web.Request) -> web.Response:
         "at": context.clock(),
         "vehicles_live": len(snapshot.list_live(context.clock(), LIVE_MAX_AGE_S)),
         "tracker": dict(snapshot.outcomes),
+        "trip_descriptors": dict(snapshot.descriptors),
         "latency_receipt_to_state_ms": {
             "count": latency.total,
             "p50": _ms(latency.quantile(0.5)),

@@ -14,7 +14,10 @@ accepted reports (DESIGN.md "Durability"):
 
 Body: a JSON array of reports, or ``{"reports": [...]}``; a report is
 ``{"vehicle_id": str, "timestamp": Unix s, "lat": deg, "lon": deg,
-"speed_mps"?: m/s, "bearing"?: deg}``.
+"speed_mps"?: m/s, "bearing"?: deg}``, and optionally the trip the source says
+the bus runs (GTFS-Realtime's TripDescriptor): ``"trip_id"?: str,
+"route_id"?: str, "direction_id"?: 0 | 1, "start_date"?: "YYYYMMDD" or
+"YYYY-MM-DD"``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import orjson
 from aiohttp import web
@@ -130,9 +134,47 @@ def parse_report(item: object, received_at: float, source: str = SOURCE) -> Vehi
     except _Invalid as exc:
         return exc.refusal
     assert timestamp is not None and lat is not None and lon is not None
+    descriptor = _trip_descriptor(item)
+    if isinstance(descriptor, Refusal):
+        return descriptor
+    trip_id, route_id, direction_id, start_date = descriptor
     report = VehicleReport(vehicle_id.strip(), timestamp, lat, lon, speed, bearing, source,
-                           received_at)
+                           received_at, trip_id, route_id, direction_id, start_date)
     return check_report(report) or report
+
+
+Descriptor = tuple[str | None, str | None, int | None, date | None]
+
+
+def _trip_descriptor(item: dict[str, object]) -> Descriptor | Refusal:
+    """The optional trip fields of a pushed item; ids are checked with the
+    whole report (``check_report``), types and dates here."""
+    ids: list[str | None] = []
+    for name in ("trip_id", "route_id"):
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            return Refusal("not_a_string", name, f"{name} must be a string")
+        # Blanks around an id are dropped; a blank id stays blank, to be refused as empty.
+        ids.append(None if value is None else value.strip() or value)
+    direction = item.get("direction_id")
+    if direction is not None and (isinstance(direction, bool) or direction not in (0, 1)):
+        return Refusal("out_of_range", "direction_id", "direction_id must be 0 or 1")
+    start = item.get("start_date")
+    start_date = _iso_date(start)
+    if start is not None and start_date is None:
+        return Refusal("not_a_date", "start_date",
+                       "start_date must be a date as YYYYMMDD or YYYY-MM-DD")
+    return ids[0], ids[1], None if direction is None else int(direction == 1), start_date
+
+
+def _iso_date(value: object) -> date | None:
+    """``value`` as a date written YYYYMMDD or YYYY-MM-DD; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def parse_reports(

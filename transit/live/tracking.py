@@ -46,6 +46,8 @@ class LiveSnapshot:
     at: float  # the clock when the snapshot was made, Unix seconds
     vehicles: Mapping[str, VehicleState] = field(default_factory=lambda: MappingProxyType({}))
     outcomes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # What the reports' trip descriptors did, by outcome (transit.tracking.descriptors).
+    descriptors: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     predictions: PredictionBoard = EMPTY_BOARD
     # How each prediction method has done lately (when the predictor checks
     # itself), refreshed every SWEEP_EVERY_S.
@@ -98,6 +100,7 @@ class LiveTracking:
             at=now,
             vehicles=MappingProxyType(dict(self._vehicles)),
             outcomes=MappingProxyType({o.value: n for o, n in self._tracker.counts.items()}),
+            descriptors=MappingProxyType({o.value: n for o, n in self._tracker.descriptor_counts.items()}),
             predictions=self._board,
             accuracy=self._accuracy,
             crowding=self.crowding.publish(),

@@ -9,13 +9,15 @@ import asyncpg
 from transit.records import VehicleReport
 from transit.store.instants import to_datetime, to_seconds
 
-_COLUMNS = ("vehicle_id", "ts", "received_at", "lat", "lon", "speed_mps", "bearing", "source")
+_COLUMNS = ("vehicle_id", "ts", "received_at", "lat", "lon", "speed_mps", "bearing", "source",
+            "trip_id", "route_id", "direction_id", "start_date")
 
 
 async def insert_reports(pool: asyncpg.Pool, reports: Sequence[VehicleReport]) -> None:
     """Store ``reports`` in one COPY (all or none); a ``BatchWriter`` flush function.
 
-    ``speed_mps`` and ``bearing`` are stored as 4-byte reals (about 7 digits).
+    ``speed_mps`` and ``bearing`` are stored as 4-byte reals (about 7 digits);
+    the trip descriptor fields as given, NULL where the feed sent none.
     """
     rows = [
         (
@@ -27,6 +29,10 @@ async def insert_reports(pool: asyncpg.Pool, reports: Sequence[VehicleReport]) -
             r.speed_mps,
             r.bearing,
             r.source,
+            r.trip_id,
+            r.route_id,
+            r.direction_id,
+            r.start_date,
         )
         for r in reports
     ]
@@ -80,4 +86,8 @@ def _report(row: asyncpg.Record) -> VehicleReport:
         bearing=row["bearing"],
         source=row["source"],
         received_at=to_seconds(row["received_at"]),
+        trip_id=row["trip_id"],
+        route_id=row["route_id"],
+        direction_id=row["direction_id"],
+        start_date=row["start_date"],
     )

@@ -14,6 +14,9 @@ from transit.model.network import Network, Pattern, Trip
 from transit.tracking.shapes import PreparedShape
 
 CELL_M = 250.0
+# A bus first seen standing still is likelier waiting at a terminal for its
+# trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
+STANDING_MID_ROUTE_COST_S = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +113,32 @@ def list_candidates(
             if -early_s <= deviation <= late_s:
                 found.append(Candidate(trip, day, along, deviation))
     return found
+
+
+def lateness_cost(deviation_s: float) -> float:
+    """Buses run late far more often than early: early costs three times more."""
+    return deviation_s if deviation_s >= 0 else -3.0 * deviation_s
+
+
+def match_cost(candidate: Candidate, origin: float, now: float, *, at_start: bool,
+               standing: bool) -> float:
+    """How badly a bus seen at ``now`` fits ``candidate`` (``origin``: Unix
+    time of its service day's GTFS origin); lower is better, in seconds."""
+    if at_start:
+        # At a terminal a bus waits for its trip: the next departure fits
+        # best, one that should already have left less well.
+        wait = origin + candidate.trip.start - now
+        return wait if wait >= 0 else -3.0 * wait
+    return lateness_cost(candidate.deviation_s) + (STANDING_MID_ROUTE_COST_S if standing else 0.0)
+
+
+def nearest_departure(guessed: Trip, free: Sequence[Trip], departed_s: float) -> Trip:
+    """Of ``guessed`` and the ``free`` trips, the one whose scheduled first
+    departure is nearest ``departed_s`` (service-day seconds), lateness being
+    likelier than earliness; ``guessed`` on a tie."""
+    best = (lateness_cost(departed_s - guessed.start), guessed)
+    for trip in free:
+        cost = lateness_cost(departed_s - trip.start)
+        if cost < best[0]:
+            best = (cost, trip)
+    return best[1]

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from transit.model.network import Pattern, Trip
-from transit.records import VehicleReport
+from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import scheduled_time_at
+from transit.tracking.filters import FilterParams, Outcome, is_jump
 from transit.tracking.passages import Fix, Passage, StopDetector
 from transit.tracking.shapes import PreparedShape
 from transit.tracking.state import StopStatus, TripRef, VehicleState
@@ -121,6 +122,42 @@ class Vehicle:
     block: tuple[str, ...] = ()
     state: VehicleState | None = None
     retry: tuple[float, tuple[float, float]] = (-math.inf, (0.0, 0.0))  # when/where to match again
+    named_trip: str | None = None  # the trip its last report's descriptor named
+
+
+def stop_event(run: Run, passage: Passage) -> StopEvent:
+    """A passage of ``run`` as the stop event the rest of the service sees."""
+    return StopEvent(
+        service_date=run.service_date,
+        trip_id=run.trip.trip_id,
+        stop_sequence=run.pattern.sequence_at(passage.index),
+        stop_id=run.pattern.stop_ids[passage.index],
+        vehicle_id=run.vehicle_id,
+        arrival=passage.arrival,
+        departure=passage.departure,
+    )
+
+
+def correct_late_fix(vehicle: Vehicle, report: VehicleReport, x: float, y: float,
+                     on_route_m: float, zone_m: float) -> tuple[StopEvent, ...] | None:
+    """A report older than the newest fix, falling inside a trip the bus is
+    running or has just run: put it in its place and re-derive that trip's
+    passages; the ones that change are sent again as corrections. None when
+    the report fits no trip."""
+    for run in (vehicle.run, vehicle.finished):
+        if run is None or not run.fixes.spans(report.timestamp):
+            continue
+        position = run.fixes.slot_of(report.timestamp)
+        if position is None:
+            return None
+        before, after = run.fixes[position - 1], run.fixes[position]
+        projection = run.shape.project(x, y, before.d - 60.0, after.d + 60.0)
+        if projection.offset > on_route_m:
+            return None
+        run.fixes.insert(position, Fix(report.timestamp, projection.along, report.speed_mps))
+        changed = refeed(run, zone_m, current=run is vehicle.run)
+        return tuple(stop_event(run, p) for p in changed)
+    return None
 
 
 def refeed(run: Run, zone_m: float, *, current: bool) -> list[Passage]:
@@ -199,6 +236,28 @@ def vehicle_state(report: VehicleReport, run: Run | None, off_route_fixes: int) 
         stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
         delay_s=delay, off_route=run.off >= off_route_fixes,
     )
+
+
+def check_history(vehicle: Vehicle, report: VehicleReport, x: float, y: float,
+                  params: FilterParams) -> Outcome | None:
+    """What a report is against the vehicle's last fix (at ``x``, ``y`` in the
+    local frame): a duplicate, out of order, a jump, or None when usable."""
+    assert vehicle.last_t is not None
+    if report.timestamp == vehicle.last_t:
+        return Outcome.DUPLICATE
+    if report.timestamp < vehicle.last_t:
+        return Outcome.OUT_OF_ORDER
+    dt = report.timestamp - vehicle.last_t
+    if not is_jump(math.dist(vehicle.last_xy, (x, y)), dt, params):
+        return None
+    # Two fixes in a row that agree with each other, and not with the old
+    # position, mean the old position was the wrong one: follow them.
+    if vehicle.jumped:
+        t0, x0, y0 = vehicle.jumped[-1]
+        if not is_jump(math.dist((x0, y0), (x, y)), report.timestamp - t0, params):
+            return None
+    vehicle.jumped.append((report.timestamp, x, y))
+    return Outcome.JUMP
 
 
 def heading_along(vehicle: Vehicle, shape: PreparedShape, along: float, t: float, on_route_m: float) -> bool:

@@ -1,10 +1,13 @@
 """The tracker: each accepted report moves one vehicle along its trip and may
 complete stop passages. Pure (no clock, no I/O); one writer owns it.
 
-A vehicle's trip comes from the day's vehicle-to-block assignments when given,
-else from the reports themselves: the pattern it is on and the trip the
-schedule puts there about now. Either way, once a trip is known its block says
-what comes next, so layovers, terminals and missed reports do not lose it.
+A vehicle's trip comes from the trip its report names, where the bus is on
+it (``descriptors``), else from the day's vehicle-to-block assignments when
+given, else from the reports themselves: the pattern it is on (within the
+route the report names, if any) and the trip the schedule puts there about
+now. Either way, once a trip is known its block says what comes next, so
+layovers, terminals and missed reports do not lose it; a report naming
+another trip moves the bus to it at once.
 """
 
 from __future__ import annotations
@@ -13,27 +16,26 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from transit.model.network import Network, Trip
-from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import (
-    Candidate,
-    PatternGrid,
-    list_candidates,
-    trips_by_pattern,
+    Candidate, PatternGrid, list_candidates, match_cost, nearest_departure, trips_by_pattern,
 )
-from transit.tracking.filters import FilterParams, Outcome, check_report, is_jump, oldest_late_fix
-from transit.tracking.passages import Fix, Passage, StopDetector
-from transit.tracking.runs import Run, Vehicle, forget_old_fixes, heading_along, refeed, vehicle_state
+from transit.tracking.descriptors import (
+    DescriptorOutcome, DescriptorParams, RouteFilter, find_named_trip, find_route_filter,
+)
+from transit.tracking.days import ServiceDays
+from transit.tracking.filters import FilterParams, Outcome, check_report, oldest_late_fix
+from transit.tracking.passages import Fix, StopDetector
+from transit.tracking.runs import (
+    Run, Vehicle, check_history, correct_late_fix, forget_old_fixes, heading_along, stop_event,
+    vehicle_state,
+)
 from transit.tracking.shapes import frame_for, prepare_shapes
 from transit.tracking.state import VehicleState
 
-# A bus first seen standing still is likelier waiting at a terminal for its
-# trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
-STANDING_MID_ROUTE_COST_S = 600.0
 MATCH_RETRY_S = 60.0
 MATCH_RETRY_M = 300.0
 
@@ -51,6 +53,7 @@ class TrackingParams:
     match_late_s: float = 2400.0
     area_margin_m: float = 5000.0  # beyond the network's stops by more: outside
     filters: FilterParams = FilterParams()
+    descriptors: DescriptorParams = DescriptorParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,15 +79,15 @@ class Tracker:
         self._shapes = prepare_shapes(network, self._frame)
         self._grid = PatternGrid(network.patterns, self._shapes)
         self._trips_by_pattern = trips_by_pattern(network)
-        self._zone = ZoneInfo(network.timezone)
         xys = [self._frame.xy(s.lat, s.lon) for s in network.stops.values()] or [(0.0, 0.0)]
         margin = params.area_margin_m
         self._area = (min(p[0] for p in xys) - margin, max(p[0] for p in xys) + margin,
                       min(p[1] for p in xys) - margin, max(p[1] for p in xys) + margin)
         self._vehicles: dict[str, Vehicle] = {}
         self._claims: dict[tuple[date, str], str] = {}
-        self._services: dict[date, frozenset[str]] = {}
+        self._days = ServiceDays(network)
         self.counts: Counter[Outcome] = Counter()
+        self.descriptor_counts: Counter[DescriptorOutcome] = Counter()  # by report
 
     # -- reading -----------------------------------------------------------
 
@@ -104,9 +107,9 @@ class Tracker:
             outcome = Outcome.OUTSIDE_AREA
         vehicle = self._vehicles.get(report.vehicle_id)
         if outcome is None and vehicle is not None and vehicle.last_t is not None:
-            outcome = self._check_history(vehicle, report, x, y)
+            outcome = check_history(vehicle, report, x, y, self._params.filters)
         if outcome is Outcome.OUT_OF_ORDER and vehicle is not None:
-            corrected = self._correct(vehicle, report, x, y)
+            corrected = correct_late_fix(vehicle, report, x, y, self._params.on_route_m, self._params.zone_m)
             if corrected is not None:
                 self.counts[Outcome.LATE_USED] += 1
                 return Observation(report.vehicle_id, Outcome.LATE_USED, vehicle.state, corrected)
@@ -125,7 +128,7 @@ class Tracker:
         elapsed = report.timestamp - vehicle.last_t if vehicle.last_t is not None else 0.0
         vehicle.last_t, vehicle.last_xy, vehicle.last_speed = report.timestamp, (x, y), speed
         vehicle.jumped.clear()
-        events = self._advance(vehicle, report.timestamp, x, y, speed, elapsed)
+        events = self._advance(vehicle, report, x, y, speed, elapsed)
         # Fixes older than any late report the filters let through are of no more use.
         forget_old_fixes(vehicle, oldest_late_fix(report.timestamp, self._params.filters), self._params.zone_m)
         vehicle.state = vehicle_state(report, vehicle.run, self._params.off_route_fixes)
@@ -135,41 +138,38 @@ class Tracker:
         x0, x1, y0, y1 = self._area
         return x0 <= x <= x1 and y0 <= y <= y1
 
-    def _check_history(self, vehicle: Vehicle, report: VehicleReport, x: float, y: float) -> Outcome | None:
-        assert vehicle.last_t is not None
-        if report.timestamp == vehicle.last_t:
-            return Outcome.DUPLICATE
-        if report.timestamp < vehicle.last_t:
-            return Outcome.OUT_OF_ORDER
-        dt = report.timestamp - vehicle.last_t
-        if not is_jump(math.dist(vehicle.last_xy, (x, y)), dt, self._params.filters):
-            return None
-        # Two fixes in a row that agree with each other, and not with the old
-        # position, mean the old position was the wrong one: follow them.
-        if vehicle.jumped:
-            t0, x0, y0 = vehicle.jumped[-1]
-            if not is_jump(math.dist((x0, y0), (x, y)), report.timestamp - t0, self._params.filters):
-                return None
-        vehicle.jumped.append((report.timestamp, x, y))
-        return Outcome.JUMP
-
-    def _advance(self, vehicle: Vehicle, t: float, x: float, y: float, speed: float | None,
-                 elapsed: float) -> list[StopEvent]:
+    def _advance(self, vehicle: Vehicle, report: VehicleReport, x: float, y: float,
+                 speed: float | None, elapsed: float) -> list[StopEvent]:
+        t = report.timestamp
         if vehicle.run is not None and elapsed > self._params.lost_after_s:
             # Not heard from for long (overnight, a long outage): where the bus
             # was tells nothing of what it runs now.
             self._release(vehicle)
+        following = vehicle.run is not None
+        events = self._keep_following(vehicle, t, x, y, speed, elapsed) if following else []
+        named, route = self._weigh_descriptor(vehicle, report, x, y)
+        if named is not None:
+            return events + self._follow(named, t, x, y, speed, elapsed)
+        if vehicle.run is not None and route is not None and not route.allows_trip(vehicle.run.trip):
+            self._release(vehicle)  # the bus says it serves another route: look for its trip there
+            following = False
+        if following:
+            return events
+        # Matching is the costly step: a bus that matched nothing (out of
+        # service, deadheading) is tried again only after a while or a distance.
+        retry_at, (rx, ry) = vehicle.retry
+        if t < retry_at and math.dist((rx, ry), (x, y)) < MATCH_RETRY_M:
+            return events
+        vehicle.run = self._match(vehicle, t, x, y, route)
         if vehicle.run is None:
-            # Matching is the costly step: a bus that matched nothing (out of
-            # service, deadheading) is tried again only after a while or a distance.
-            retry_at, (rx, ry) = vehicle.retry
-            if t < retry_at and math.dist((rx, ry), (x, y)) < MATCH_RETRY_M:
-                return []
-            vehicle.run = self._match(vehicle, t, x, y)
-            if vehicle.run is None:
-                vehicle.retry = (t + MATCH_RETRY_S, (x, y))
-                return []
+            vehicle.retry = (t + MATCH_RETRY_S, (x, y))
+            return events
+        return events + self._follow(vehicle.run, t, x, y, speed, elapsed)
+
+    def _keep_following(self, vehicle: Vehicle, t: float, x: float, y: float, speed: float | None,
+                        elapsed: float) -> list[StopEvent]:
         run = vehicle.run
+        assert run is not None
         events = self._follow(run, t, x, y, speed, elapsed)
         if run.detector.reached_end or run.backwards >= 2:
             self._next_run(vehicle, t)
@@ -218,57 +218,20 @@ class Tracker:
             run.started = True
             if run.tentative and passages and passages[0].index == 0 and passages[0].departure:
                 self._confirm(run, passages[0].departure)
-        return [self._event(run, p) for p in passages]
-
-    def _event(self, run: Run, passage: Passage) -> StopEvent:
-        return StopEvent(
-            service_date=run.service_date,
-            trip_id=run.trip.trip_id,
-            stop_sequence=run.pattern.sequence_at(passage.index),
-            stop_id=run.pattern.stop_ids[passage.index],
-            vehicle_id=run.vehicle_id,
-            arrival=passage.arrival,
-            departure=passage.departure,
-        )
-
-    def _correct(self, vehicle: Vehicle, report: VehicleReport, x: float, y: float) -> tuple[StopEvent, ...] | None:
-        """A report older than the newest fix, falling inside a trip the bus is
-        running or has just run: put it in its place and re-derive that trip's
-        passages; the ones that change are sent again as corrections."""
-        for run in (vehicle.run, vehicle.finished):
-            if run is None or not run.fixes.spans(report.timestamp):
-                continue
-            position = run.fixes.slot_of(report.timestamp)
-            if position is None:
-                return None
-            before, after = run.fixes[position - 1], run.fixes[position]
-            projection = run.shape.project(x, y, before.d - 60.0, after.d + 60.0)
-            if projection.offset > self._params.on_route_m:
-                return None
-            run.fixes.insert(position, Fix(report.timestamp, projection.along, report.speed_mps))
-            changed = refeed(run, self._params.zone_m, current=run is vehicle.run)
-            return tuple(self._event(run, p) for p in changed)
-        return None
+        return [stop_event(run, p) for p in passages]
 
     # -- which trip --------------------------------------------------------
 
-    def _service_days(self, t: float) -> list[tuple[date, float, frozenset[str]]]:
-        local = datetime.fromtimestamp(t, self._zone).date()
-        days = []
-        for day in (local - timedelta(days=1), local):
-            if day not in self._services:
-                self._services[day] = active_service_ids(self._network, day)
-            days.append((day, service_day_origin(day, self._network.timezone).timestamp(),
-                         self._services[day]))
-        return days
-
-    def _match(self, vehicle: Vehicle, t: float, x: float, y: float) -> Run | None:
-        days = self._service_days(t)
+    def _match(self, vehicle: Vehicle, t: float, x: float, y: float,
+               route: RouteFilter | None) -> Run | None:
+        days = self._days.around(t)
         assigned = self._assigned_block(vehicle.vehicle_id, days)
         best: tuple[float, Candidate] | None = None
         standing = (vehicle.last_speed or 0.0) < 1.0
         for pattern_id, (lo, hi) in self._grid.near(x, y).items():
             pattern = self._network.patterns[pattern_id]
+            if route is not None and not route.allows(pattern):
+                continue
             shape = self._shapes[pattern.shape_id]
             projection = shape.project(x, y, lo, hi)
             if projection.offset > self._params.match_m:
@@ -287,14 +250,8 @@ class Tracker:
                                              early, self._params.match_late_s):
                 if self._taken(vehicle.vehicle_id, candidate, assigned is not None, t):
                     continue
-                cost = _lateness_cost(candidate.deviation_s)
-                if at_start:
-                    # At a terminal a bus waits for its trip: the next departure
-                    # fits best, one that should already have left less well.
-                    wait = self._origin(candidate) + candidate.trip.start - t
-                    cost = wait if wait >= 0 else -3.0 * wait
-                elif standing:
-                    cost += STANDING_MID_ROUTE_COST_S
+                cost = match_cost(candidate, self._days.origin(candidate.service_date), t,
+                                  at_start=at_start, standing=standing)
                 if best is None or cost < best[0]:
                     best = (cost, candidate)
         if best is None:
@@ -309,16 +266,62 @@ class Tracker:
         """Whether another vehicle has the trip: its claim, unless that vehicle has
         been silent long enough to have lost it; or, for a vehicle without an
         assignment, the block's assignment to another vehicle."""
-        holder = self._claims.get((candidate.service_date, candidate.trip.trip_id), vehicle_id)
-        silent = self._vehicles.get(holder)
-        if holder != vehicle_id and silent is not None and silent.last_t is not None \
-                and t - silent.last_t < self._params.lost_after_s:
+        if self._holder(candidate.service_date, candidate.trip.trip_id, vehicle_id, t) is not None:
             return True
         owner = self._block_owners.get((candidate.service_date, candidate.trip.block_id or ""))
         return not assigned and owner not in (None, vehicle_id)
 
-    def _origin(self, candidate: Candidate) -> float:
-        return service_day_origin(candidate.service_date, self._network.timezone).timestamp()
+    def _holder(self, service_date: date, trip_id: str, vehicle_id: str, t: float) -> Vehicle | None:
+        """The other vehicle holding the trip's claim, heard from within lost_after_s."""
+        holder = self._claims.get((service_date, trip_id), vehicle_id)
+        silent = self._vehicles.get(holder)
+        if holder != vehicle_id and silent is not None and silent.last_t is not None \
+                and t - silent.last_t < self._params.lost_after_s:
+            return silent
+        return None
+
+    # -- the trip a report names ---------------------------------------------
+
+    def _weigh_descriptor(self, vehicle: Vehicle, report: VehicleReport, x: float,
+                          y: float) -> tuple[Run | None, RouteFilter | None]:
+        """The run the trip a report names puts its bus on, if any; else the
+        route its matching keeps to, if the report names one. Counted by outcome."""
+        vehicle.named_trip = report.trip_id
+        if report.trip_id is not None:
+            taken = self._take_named_trip(vehicle, report, x, y)
+            run, outcome = taken if isinstance(taken, tuple) else (None, taken)
+            self.descriptor_counts[outcome] += 1
+            if run is not None or outcome in (DescriptorOutcome.FOLLOWED, DescriptorOutcome.TRIP_OVER):
+                return run, None  # on it, or just off it: the route says nothing more
+        route, outcome = find_route_filter(report, self._network)
+        if outcome is not None:
+            self.descriptor_counts[outcome] += 1
+        return None, route
+
+    def _take_named_trip(self, vehicle: Vehicle, report: VehicleReport, x: float,
+                         y: float) -> tuple[Run, DescriptorOutcome] | DescriptorOutcome:
+        """The named trip's run, newly started for the bus (FOLLOWED, or
+        SWITCHED from another trip), or why the bus stays as it is."""
+        t = report.timestamp
+        named = find_named_trip(report, vehicle, self._network, self._shapes, self._days,
+                                (x, y), self._params.zone_m, self._params.on_route_m,
+                                self._params.descriptors)
+        if isinstance(named, DescriptorOutcome):
+            return named
+        holder = self._holder(named.service_date, named.trip.trip_id, vehicle.vehicle_id, t)
+        if holder is not None and holder.named_trip == named.trip.trip_id:
+            return DescriptorOutcome.HELD  # two buses name one trip: the first keeps it
+        if holder is not None:
+            # The holder was matched by position alone: the named trip is
+            # better evidence. It looks for its own trip at its next fix.
+            self._release(holder)
+            holder.retry = (-math.inf, (0.0, 0.0))
+        outcome = DescriptorOutcome.FOLLOWED
+        if vehicle.run is not None:
+            vehicle.finished, outcome = vehicle.run, DescriptorOutcome.SWITCHED
+        run = self._start_run(vehicle, named.trip, named.service_date, started=not named.at_start,
+                              tentative=False)
+        return run, outcome
 
     def _assigned_block(self, vehicle_id: str, days: list[tuple[date, float, frozenset[str]]]) -> tuple[date, str] | None:
         for day, _, _ in reversed(days):
@@ -332,21 +335,16 @@ class Tracker:
         pattern = self._network.patterns[trip.pattern_id]
         self._release(vehicle)
         self._claims[(service_date, trip.trip_id)] = vehicle.vehicle_id
-        vehicle.block = self._block_on(trip, service_date)
+        vehicle.block = self._days.block_on(trip, service_date)
         run = Run(
             vehicle_id=vehicle.vehicle_id, trip=trip, pattern=pattern, shape=self._shapes[pattern.shape_id],
             service_date=service_date,
-            origin=service_day_origin(service_date, self._network.timezone).timestamp(),
+            origin=self._days.origin(service_date),
             detector=StopDetector(pattern.stop_dists, self._params.zone_m, from_start=not started),
             started=started, from_start=not started, tentative=tentative,
         )
         vehicle.run = run
         return run
-
-    def _block_on(self, trip: Trip, service_date: date) -> tuple[str, ...]:
-        if service_date not in self._services:
-            self._services[service_date] = active_service_ids(self._network, service_date)
-        return block_trips_on(self._network, trip.block_id, self._services[service_date]) or (trip.trip_id,)
 
     def _release(self, vehicle: Vehicle) -> None:
         run = vehicle.run
@@ -372,26 +370,16 @@ class Tracker:
         """A bus guessed onto a trip at a terminal has left: the trip whose
         scheduled departure is nearest (lateness being likelier than
         earliness) among the unclaimed trips of this pattern is its trip."""
-        best = (_lateness_cost(departure - (run.origin + run.trip.start)), run.trip)
-        for trip in self._trips_by_pattern.get(run.pattern.pattern_id, []):
-            if trip.service_id not in self._services.get(run.service_date, frozenset()):
-                continue
-            holder = self._claims.get((run.service_date, trip.trip_id))
-            if holder is not None and holder != run.vehicle_id:
-                continue
-            cost = _lateness_cost(departure - (run.origin + trip.start))
-            if cost < best[0]:
-                best = (cost, trip)
-        chosen = best[1]
+        services = self._days.active(run.service_date)
+        free = [trip for trip in self._trips_by_pattern.get(run.pattern.pattern_id, [])
+                if trip.service_id in services
+                and self._claims.get((run.service_date, trip.trip_id), run.vehicle_id) == run.vehicle_id]
+        chosen = nearest_departure(run.trip, free, departure - run.origin)
         if chosen is not run.trip:
             old_key = (run.service_date, run.trip.trip_id)
             if self._claims.get(old_key) == run.vehicle_id:
                 del self._claims[old_key]
             self._claims[(run.service_date, chosen.trip_id)] = run.vehicle_id
             run.trip = chosen
-            self._vehicles[run.vehicle_id].block = self._block_on(chosen, run.service_date)
+            self._vehicles[run.vehicle_id].block = self._days.block_on(chosen, run.service_date)
         run.tentative = False
-
-def _lateness_cost(deviation_s: float) -> float:
-    """Buses run late far more often than early: early costs three times more."""
-    return deviation_s if deviation_s >= 0 else -3.0 * deviation_s
