@@ -13,7 +13,9 @@ temporary folder) and read back through ``transit replay``'s readers. Days
 ``transit replay --score-days 7`` does), then day 7 (Sunday) is scored:
 predictions published every 60 s per vehicle, against the passages observed
 in the fixes (closest approach). With and without the vehicle-to-block
-assignments the RunUUIDs imply. Baselines in the same run: delay carried
+assignments the RunUUIDs imply, and without them but with the route and
+direction the feed gives with each fix (a trip descriptor without a trip;
+``transit.tracking.descriptors``). Baselines in the same run: delay carried
 forward and the schedule; ``published`` is the self-checking blend
 (transit/prediction/ensemble.py). Skips with a message when the data is absent.
 """
@@ -35,7 +37,7 @@ from feeds.replay.predictions import (
     DCF, MODEL, PUBLISHED, PredictionReplay, actual_from_passages, service_dates,
 )
 from feeds.replay.readers import read_assignments_csv, read_true_passages_csv
-from feeds.replay.runner import replay_days
+from feeds.replay.runner import replay_days, without_trip_descriptors
 from feeds.replay.scoring import score
 from feeds.replay.sources import LoadedDay, load_day
 from transit.gtfs.feed import load_feed_file
@@ -117,10 +119,12 @@ def _verdict(scores: Mapping[str, list[BucketScore]], method: str) -> str:
 
 
 def run(label: str, network: Network, days: Sequence[LoadedDay], truth: Sequence[TruePassage],
-        assignments: Mapping[tuple[date, str], str] | None, publish_every: float) -> None:
+        assignments: Mapping[tuple[date, str], str] | None, publish_every: float,
+        descriptors: bool) -> None:
     started = time.perf_counter()
     replay = PredictionReplay(network, (len(days) - 1,), publish_every_s=publish_every)
-    result = replay_days(network, [d.day for d in days], assignments=assignments, observer=replay)
+    replayed = [d.day if descriptors else without_trip_descriptors(d.day) for d in days]
+    result = replay_days(network, replayed, assignments=assignments, observer=replay)
     scored = replay.days[0]
     tracking = score(result.days[-1].events, truth, network)
     print(f" {label}: {sum(d.reports for d in result.days):,} reports replayed in "
@@ -158,8 +162,12 @@ def main() -> None:
     print(f"Kaohsiung {folders[-1].name} (day 7, Sunday) scored after {args.training_days} day(s) learned: "
           f"{len(days[-1].day.reports):,} reports, {len(truth):,} observed passages; publication every "
           f"{args.publish_every:g} s per vehicle")
-    for label, given in (("without assignments", None), ("with assignments", assignments)):
-        run(label, network, days, truth, given, args.publish_every)
+    for label, given, descriptors in (
+        ("without assignments, without descriptors", None, False),
+        ("without assignments, route and direction from the feed", None, True),
+        ("with assignments, without descriptors", assignments, False),
+    ):
+        run(label, network, days, truth, given, args.publish_every, descriptors)
 
 
 if __name__ == "__main__":

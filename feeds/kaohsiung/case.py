@@ -193,8 +193,10 @@ def end_before_next(trips: Iterable[PlannedTrip]) -> tuple[tuple[PlannedTrip, ..
 
 def reports_by_day(runs: Iterable[ObservedRun], days: Mapping[str, date]
                    ) -> Mapping[date, tuple[VehicleReport, ...]]:
-    """Every fix of every run as a report of its run's service day; a vehicle's
-    fix shared by two runs is reported once."""
+    """Every fix of every run as a report of its run's service day, carrying
+    the run's route and direction as the feed gives them with each fix (PTX
+    ``SubRouteUID``, ``Direction``: a trip descriptor without a trip); a
+    vehicle's fix shared by two runs is reported once."""
     seen: set[tuple[str, float]] = set()
     by_day: dict[date, list[VehicleReport]] = {}
     for run in runs:
@@ -204,7 +206,8 @@ def reports_by_day(runs: Iterable[ObservedRun], days: Mapping[str, date]
                 continue
             seen.add((run.vehicle_id, t))
             by_day.setdefault(days[run.run_id], []).append(VehicleReport(
-                run.vehicle_id, t, lat, lon, speed * KMH, azimuth % 360.0, "replay", t + RECEIVE_DELAY_S))
+                run.vehicle_id, t, lat, lon, speed * KMH, azimuth % 360.0, "replay", t + RECEIVE_DELAY_S,
+                route_id=run.route_id, direction_id=run.direction))
     return MappingProxyType({day: tuple(sorted(reports, key=lambda r: (r.timestamp, r.vehicle_id)))
                              for day, reports in sorted(by_day.items())})
 

@@ -1,7 +1,8 @@
 """The Kaohsiung case on disk, in the formats ``transit replay`` reads:
 
     OUT/gtfs.zip                      stops, shapes, routes, the stand-in timetable
-    OUT/reports/YYYY-MM-DD/reports.csv one folder per service day (report CSV)
+    OUT/reports/YYYY-MM-DD/reports.csv one folder per service day (report CSV, with the
+                                      feed's route_id and direction_id on each fix)
     OUT/assignments.csv               service_date, vehicle_id, block_id
     OUT/truth_passages.csv            trip_id, stop_sequence (GTFS), arrival, departure, vehicle_id
     OUT/runs.csv                      each RunUUID: its vehicle, service day, trip, passages, missed stops
@@ -44,9 +45,9 @@ def write_case(case: KaohsiungCase, out: Path) -> CaseFiles:
     for day, reports in case.reports.items():
         folder = files.reports / day.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
-        _write(folder / "reports.csv", REPORT_COLUMNS, (
+        _write(folder / "reports.csv", (*REPORT_COLUMNS, "route_id", "direction_id"), (
             (r.vehicle_id, repr(r.timestamp), repr(r.lat), repr(r.lon), repr(r.speed_mps),
-             repr(r.bearing), repr(r.received_at)) for r in reports))
+             repr(r.bearing), repr(r.received_at), r.route_id, r.direction_id) for r in reports))
     _write(files.assignments, ("service_date", "vehicle_id", "block_id"), (
         (day.isoformat(), vehicle, block) for (day, vehicle), block in sorted(case.assignments.items())))
     _write(files.truth, ("trip_id", "stop_sequence", "arrival", "departure", "vehicle_id"), (

@@ -18,6 +18,7 @@ from datetime import date
 
 from transit.model.network import Network
 from transit.model.service_days import service_day_origin
+from transit.prediction.layover import POOLED, Turnaround, merged, recoveries, turnarounds
 from transit.records import StopEvent
 
 BIN_S = 1800
@@ -25,6 +26,7 @@ MIN_SAMPLES = 3
 # Observations beyond these ratios to the schedule are broken data (a bus seen
 # again after an hour's dropout), not running times.
 RATIO_RANGE = (0.3, 4.0)
+MAX_DWELL_S = 600.0
 
 Segment = tuple[str, str]  # (from stop_id, to stop_id)
 
@@ -71,6 +73,13 @@ class History:
     dwell: Mapping[tuple[str, str, int], Estimate] = field(default_factory=dict)
     dwell_all_day: Mapping[tuple[str, str], Estimate] = field(default_factory=dict)
     days: tuple[date, ...] = ()
+    # Per terminal stop: the latest turnarounds seen, and the recovery they teach.
+    turnarounds: Mapping[str, tuple[Turnaround, ...]] = field(default_factory=dict)
+    recovery: Mapping[str, float] = field(default_factory=dict)
+    # Observations left out as broken (a running time outside RATIO_RANGE of
+    # the timetable's, a dwell beyond MAX_DWELL_S): counted, never learned.
+    dropped_running: int = 0
+    dropped_dwell: int = 0
 
     def find_running(self, segment: Segment, kind: str, seconds: float) -> Estimate | None:
         estimate = self.running.get((segment, kind, int(seconds // BIN_S)))
@@ -85,6 +94,11 @@ class History:
             return estimate
         estimate = self.dwell_all_day.get((stop_id, kind))
         return estimate if estimate is not None and estimate.samples >= MIN_SAMPLES else None
+
+    def find_recovery(self, terminal_stop_id: str) -> float | None:
+        """The recovery buses take at this terminal when late, else at any."""
+        recovery = self.recovery.get(terminal_stop_id)
+        return recovery if recovery is not None else self.recovery.get(POOLED)
 
 
 def learn_history(network: Network, events: Iterable[StopEvent], previous: History = History()) -> History:
@@ -101,6 +115,7 @@ def learn_history(network: Network, events: Iterable[StopEvent], previous: Histo
     for event in events:
         by_trip[(event.service_date, event.trip_id)].append(event)
     origins: dict[date, float] = {}
+    dropped_running = dropped_dwell = 0
     for (day, trip_id), trip_events in by_trip.items():
         trip = network.trips.get(trip_id)
         if trip is None:
@@ -118,6 +133,7 @@ def learn_history(network: Network, events: Iterable[StopEvent], previous: Histo
             scheduled = max(1.0, trip.arrivals[j] - trip.departures[i])
             observed = after.arrival - before.departure
             if not RATIO_RANGE[0] <= observed / scheduled <= RATIO_RANGE[1]:
+                dropped_running += 1
                 continue
             segment = (pattern.stop_ids[i], pattern.stop_ids[j])
             at = before.departure - origin
@@ -128,13 +144,19 @@ def learn_history(network: Network, events: Iterable[StopEvent], previous: Histo
                 continue
             at = event.arrival - origin
             stay = event.departure - event.arrival
-            if 0 <= stay <= 600:
-                dwell[(event.stop_id, kind, int(at // BIN_S))].add(stay)
-                dwell_all[(event.stop_id, kind)].add(stay)
+            if not 0 <= stay <= MAX_DWELL_S:
+                dropped_dwell += 1
+                continue
+            dwell[(event.stop_id, kind, int(at // BIN_S))].add(stay)
+            dwell_all[(event.stop_id, kind)].add(stay)
+    seen = merged(previous.turnarounds, turnarounds(network, (e for evs in by_trip.values() for e in evs)))
     return History(
         running=_frozen(running), running_all_day=_frozen(running_all),
         dwell=_frozen(dwell), dwell_all_day=_frozen(dwell_all),
         days=tuple(sorted(set(previous.days) | {day for day, _ in by_trip})),
+        turnarounds=seen, recovery=recoveries(seen),
+        dropped_running=previous.dropped_running + dropped_running,
+        dropped_dwell=previous.dropped_dwell + dropped_dwell,
     )
 
 

@@ -17,8 +17,8 @@ from datetime import date
 
 from transit.model.network import Network, Pattern, Trip
 from transit.model.service_days import active_service_ids, block_trips_on, service_day_origin
-from transit.prediction.history import RATIO_RANGE, DayType, History, day_type
-from transit.prediction.realtime import Conditions, TripResidual
+from transit.prediction.history import MAX_DWELL_S, RATIO_RANGE, DayType, History, day_type
+from transit.prediction.realtime import Conditions, Shrinkage, TripResidual
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
 from transit.tracking.state import StopStatus, TripRef, VehicleState
@@ -30,7 +30,6 @@ HISTORY, SCHEDULE = "history", "schedule"  # what an expected running time comes
 MIN_DWELLS_TODAY = 3
 FORGET_AFTER_S = 3600.0  # a trip not heard of for this long is over, seen or not
 SWEEP_EVERY_S = 300.0
-MAX_DWELL_S = 600.0
 
 
 @dataclass
@@ -45,7 +44,9 @@ class _Mean:
 
 @dataclass(frozen=True, slots=True)
 class PredictionParams:
-    min_recovery_s: float = 180.0  # at a terminal between two trips of a block
+    # At a terminal between two trips of a block, where history has not
+    # taught the recovery buses take there (transit/prediction/layover.py).
+    min_recovery_s: float = 180.0
     horizon_s: float = 1800.0  # next trips are predicted while they start within this
     base_uncertainty_s: float = 10.0
     schedule_cv: float = 0.2  # spread of a running time known only from the schedule
@@ -62,6 +63,7 @@ class Predictor:
         self._conditions = Conditions()
         self._last_departure: dict[tuple[date, str], tuple[int, float]] = {}
         self._residuals: dict[tuple[date, str], TripResidual] = {}
+        self._shrinkage = Shrinkage()
         self._origins: dict[date, float] = {}
         self._active: dict[date, frozenset[str]] = {}
         self._kinds: dict[date, DayType] = {}
@@ -113,7 +115,9 @@ class Predictor:
                     self._all_dwells_today.add(dwell)
             if index == len(self._network.patterns[trip.pattern_id].stop_ids) - 1:
                 self._last_departure.pop(key, None)
-                self._residuals.pop(key, None)
+                finished = self._residuals.pop(key, None)
+                if finished is not None:
+                    self._shrinkage.finished(finished)
             self._forget_before(event.departure or event.arrival or 0.0)
 
     def tracked_trips(self) -> int:
@@ -187,7 +191,8 @@ class Predictor:
             return []
         trip = self._network.trips[ref.trip_id]
         now = state.timestamp
-        residual = self._residuals.get((ref.service_date, ref.trip_id), TripResidual()).factor
+        residual = self._residuals.get((ref.service_date, ref.trip_id), TripResidual()).factor(
+            self._shrinkage.prior_weight)
         current = self._predict_trip(trip, ref, state, residual)
         predictions = [current]
         block = block_trips_on(self._network, ref.block_id, self._services(ref.service_date))
@@ -196,7 +201,7 @@ class Predictor:
         for next_id in block[position:]:
             following = self._network.trips[next_id]
             origin = self._origin(ref.service_date)
-            start = max(origin + following.start, (end or now) + self._params.min_recovery_s)
+            start = max(origin + following.start, (end or now) + self._recovery(following))
             if start - now > self._params.horizon_s:
                 break
             # Recovery time absorbs part of the spread of a late arrival.
@@ -209,6 +214,10 @@ class Predictor:
             end = prediction.stops[-1].arrival
             variance = prediction.stops[-1].uncertainty_s ** 2
         return predictions
+
+    def _recovery(self, trip: Trip) -> float:
+        learned = self._history.find_recovery(self._network.patterns[trip.pattern_id].stop_ids[0])
+        return learned if learned is not None else self._params.min_recovery_s
 
     def _predict_trip(self, trip: Trip, ref: TripRef, state: VehicleState, residual: float) -> TripPrediction:
         pattern = self._network.patterns[trip.pattern_id]

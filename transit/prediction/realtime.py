@@ -22,8 +22,11 @@ PROCESS_VAR_PER_S = 0.04 / 1800.0  # a segment can drift by ~20% in half an hour
 OBSERVATION_VAR = 0.05  # one bus's traversal: noisy (segment noise, lights)
 AVERAGE_GAIN = 0.02  # today's average follows the last ~50 traversals
 # A bus's own deviation from the street's: shrunk toward 0 by this many
-# pseudo-observations, so one odd segment does not reshape the whole trip.
+# pseudo-observations, so one odd segment does not reshape the whole trip,
+# until today's finished trips say how noisy segments are (Shrinkage).
 TRIP_PRIOR_WEIGHT = 2.0
+MIN_TRIPS_FOR_SHRINKAGE = 20
+MIN_TRIP_PRIOR_WEIGHT, MAX_TRIP_PRIOR_WEIGHT = 1.0, 30.0
 
 
 @dataclass
@@ -80,15 +83,58 @@ class Conditions:
 
 @dataclass
 class TripResidual:
-    """How this bus runs on this trip against the streets' current estimate."""
+    """How this bus runs on this trip against the streets' current estimate:
+    the mean of its segments' log deviations, shrunk toward 0."""
 
     total: float = 0.0
+    squares: float = 0.0
     count: int = 0
 
     def add(self, log_ratio: float) -> None:
         self.total += log_ratio
+        self.squares += log_ratio * log_ratio
         self.count += 1
 
+    def factor(self, prior_weight: float = TRIP_PRIOR_WEIGHT) -> float:
+        return math.exp(self.total / (self.count + prior_weight))
+
+
+@dataclass
+class Shrinkage:
+    """How far to trust a trip's own deviation, learned from today's trips.
+
+    A trip's mean deviation over n segments is its true effect (variance tau2
+    across trips) plus segment noise (variance sigma2 / n). The mean that
+    predicts best is shrunk by n / (n + sigma2 / tau2): with dense fixes
+    segment times are precise and a bus's own pace is believed after a few
+    stops; with fixes every 30-60 s each segment time is a rough difference of
+    two interpolations, and one bus's few segments say little. Both variances
+    come from the trips that finished (method of moments); until enough have,
+    the prior weight is ``TRIP_PRIOR_WEIGHT``.
+    """
+
+    trips: int = 0
+    within: float = 0.0  # sum of squared deviations of segments from their trip's mean
+    within_dof: int = 0
+    means: float = 0.0  # sum of squared trip means
+    inverse_counts: float = 0.0  # sum of 1 / n over trips
+
+    def finished(self, trip: TripResidual) -> None:
+        if trip.count < 2:
+            return
+        mean = trip.total / trip.count
+        self.trips += 1
+        self.within += trip.squares - trip.count * mean * mean
+        self.within_dof += trip.count - 1
+        self.means += mean * mean
+        self.inverse_counts += 1.0 / trip.count
+
     @property
-    def factor(self) -> float:
-        return math.exp(self.total / (self.count + TRIP_PRIOR_WEIGHT))
+    def prior_weight(self) -> float:
+        if self.trips < MIN_TRIPS_FOR_SHRINKAGE or self.within_dof == 0:
+            return TRIP_PRIOR_WEIGHT
+        sigma2 = self.within / self.within_dof
+        tau2 = self.means / self.trips - sigma2 * self.inverse_counts / self.trips
+        if tau2 <= 0.0:
+            return MAX_TRIP_PRIOR_WEIGHT
+        return min(MAX_TRIP_PRIOR_WEIGHT, max(MIN_TRIP_PRIOR_WEIGHT, sigma2 / tau2))
