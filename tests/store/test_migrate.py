@@ -11,7 +11,7 @@ from transit.store.reports import list_reports
 EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
                    "users", "user_roles", "user_sessions", "audit_log",
                    "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts", "flow_od",
-                   "flow_transfers"}
+                   "flow_transfers", "alarms", "line_alarm_thresholds"}
 
 
 async def _tables(pool: asyncpg.Pool) -> set[str]:

@@ -6,9 +6,8 @@ Readers only look at the network and the fleet's current snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from signage.pages import add_stop_page_routes
 from signage.registry import SignRegistry
 from transit.api.accuracy import add_accuracy_routes
 from transit.api.app_api import add_app_routes
-from transit.api.console import ConsoleSettings, add_console
+from transit.api.console import ConsoleSettings, LiveView, SignSources, Work, add_console, list_console_work
 from transit.api.context import CONTEXT, ServiceContext, json_error, json_response
 from transit.api.drafts import add_draft_routes
 from transit.api.flow import add_flow_routes
@@ -176,7 +175,17 @@ class IngestAccess:
 
 # Work the application needs running beside it (live push rounds, the loop-lag
 # sampler): the caller runs these and cancels them on exit.
-BACKGROUND = web.AppKey("background", list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]])
+BACKGROUND = web.AppKey("background", list[Work])
+
+
+def _add_console(app: web.Application, context: ServiceContext, store: Pool, console: ConsoleSettings,
+                 wall_clock: Callable[[], float] | None,
+                 signs: SignSources | None) -> list[Work]:
+    """The console with its live view over the service's snapshots; the work to run beside it."""
+    if wall_clock is None:
+        raise ValueError("the console needs a wall_clock: sessions never run on a simulated clock")
+    view = LiveView(context.network, lambda: context.live.snapshot, context.clock, signs)
+    return list_console_work(add_console(app, store, console, wall_clock, view))
 
 
 def init_app(
@@ -201,14 +210,16 @@ def init_app(
     app.router.add_get("/api/stops", list_stops)
     app.router.add_get("/api/vehicles", list_vehicles)
     add_accuracy_routes(app)
+    snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
+    # Sign health: recorded by the sign endpoints, read by the console's alarms.
+    sign_health = SignHealth()
+    console_work: list[Work] = []
     if store is not None:
         add_draft_routes(app, store)
         add_flow_routes(app, store)
         if console is not None:
-            if wall_clock is None:
-                raise ValueError("the console needs a wall_clock: sessions never run on a simulated clock")
-            add_console(app, store, console, wall_clock)
-    snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
+            signs = None if access is None else SignSources(access.signs, sign_health)
+            console_work = _add_console(app, context, store, console, wall_clock, signs)
     timetable = StopTimetable(context.network)
     # The one cache of stop boards: signs, stop pages, the app and live push render from it.
     boards = BoardCache(StopBoards(context.network, timetable))
@@ -216,7 +227,7 @@ def init_app(
                          clock=context.clock, boards=boards)
     if access is not None:
         add_sign_routes(app, registry=access.signs, network=context.network, timetable=timetable,
-                        snapshot=snapshot, clock=context.clock, health=SignHealth(),
+                        snapshot=snapshot, clock=context.clock, health=sign_health,
                         admin_token=access.sign_admin_token, boards=boards)
         add_app_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
                        clock=context.clock, keys=access.app_keys, boards=boards)
@@ -229,7 +240,7 @@ def init_app(
     hub = add_live_push_routes(app, network=context.network, timetable=timetable,
                                snapshot=snapshot, clock=context.clock, limits=PushLimits(), boards=boards)
     lag = LoopLagMonitor()
-    app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run)]
+    app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run), *console_work]
     if ingest is not None:
         push = add_push_routes(app, ingest.sink, context.clock, ingest.push_keys)
         add_metrics_routes(app, MetricSources(

@@ -4,8 +4,10 @@ Ingest submits reports and taps as they arrive, while their commit runs (a
 sign need not wait for the disk; a report lost to a crash before its commit was
 never acknowledged and comes again, and tracking drops the repeat); one task
 applies them, in order, to the tracker and the crowding book (a tap is a rider
-on the bus where the tracker has it then), hands the stop events it completes
-to a sink, and publishes a new immutable snapshot; readers only ever read ``snapshot``.
+on the bus where the tracker has it then), keeps the departures among the stop
+events it completes (``transit.tracking.departures``: the console's headways),
+hands those events to a sink, and publishes a new immutable snapshot; readers
+only ever read ``snapshot``.
 Replay calls ``apply`` directly with its simulated clock: the same path.
 """
 
@@ -24,6 +26,7 @@ from transit.prediction.accuracy import MethodAccuracy
 from transit.prediction.ensemble import Predicts, SelfCheckingPredictor
 from transit.prediction.publish import EMPTY_BOARD, PredictionBoard, update_board_batch, withdraw_stale
 from transit.records import StopEvent, Tap, VehicleReport
+from transit.tracking.departures import NO_DEPARTURES, DepartureBook, RecentDepartures
 from transit.tracking.state import VehicleState
 from transit.tracking.tracker import Tracker
 
@@ -55,6 +58,9 @@ class LiveSnapshot:
     # Each bus's on-board estimate on its current or last trip, by vehicle id
     # (``transit.flow.crowding.find_crowding`` reads it for a trip).
     crowding: Mapping[str, Crowding] = field(default_factory=lambda: NO_CROWDING)
+    # The last hour's departures from each stop, by line and direction (the
+    # console's headways and terminal alarms are measured from them).
+    departures: RecentDepartures = NO_DEPARTURES
 
     def list_live(self, now: float, max_age_s: float) -> list[VehicleState]:
         """Vehicles heard from within ``max_age_s`` of ``now``; older ones are
@@ -71,6 +77,7 @@ class LiveTracking:
                  crowding: CrowdingBook | None = None) -> None:
         self._tracker = tracker
         self.crowding = crowding if crowding is not None else CrowdingBook(tracker.network)
+        self._departures = DepartureBook(tracker.network)
         self._predictor = predictor
         self._board = EMPTY_BOARD
         self._next_sweep = -float("inf")
@@ -104,6 +111,7 @@ class LiveTracking:
             predictions=self._board,
             accuracy=self._accuracy,
             crowding=self.crowding.publish(),
+            departures=self._departures.publish(),
         )
         if events and self._on_events is not None:
             self._on_events(events)
@@ -154,6 +162,7 @@ class LiveTracking:
             events.extend(observation.events)
             if observation.events:
                 self.crowding.passed(observation.events, report.received_at)
+                self._departures.add(observation.events)
             if self._predictor is not None and observation.events:
                 self._predictor.observe(observation.events)
                 self._predicted_at.pop(report.vehicle_id, None)  # it passed a stop: now

@@ -1,26 +1,37 @@
 """The dispatcher console (issue 14), mounted under ``/console``: log-in and
-log-out, the home page, the audit log. Later screens add their routes to the
-sub-application ``add_console`` returns, behind the same guard
+log-out, the home page, the audit log, and with the live state the live view
+(map, line ladders, headways) and the alarms. Later screens add their routes
+to the sub-application ``add_console`` returns, behind the same guard
 (``transit.api.console.app``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 
-from transit.api.console import auth, pages
+from transit.api.console import alarm_pages, auth, live, pages
+from transit.api.console.alarm_watch import AlarmWatch
 from transit.api.console.app import CONSOLE, Console, ConsoleSettings, security_headers, guard
 from transit.api.console.html import PREFIX
+from transit.api.console.live_view import LiveView, SignSources
+from transit.api.console.socket import ConsoleSocket
 from transit.console.limiter import LoginLimiter
 from transit.store import Pool
 
-__all__ = ["ConsoleSettings", "add_console"]
+__all__ = ["ConsoleSettings", "LiveView", "SignSources", "Work", "add_console", "list_console_work"]
+
+# Background work: a name and the coroutine function to run beside the application.
+Work = tuple[str, Callable[[], Coroutine[Any, Any, None]]]
 
 
 def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
-                clock: Callable[[], float]) -> web.Application:
-    """Mount the console on ``app``; ``clock`` is the wall clock (sessions, audit times)."""
+                clock: Callable[[], float], view: LiveView | None = None) -> web.Application:
+    """Mount the console on ``app``; ``clock`` is the wall clock (sessions,
+    audit times). With ``view`` (the live state, on the service's own clock),
+    the live view and the alarms too: their background work is
+    ``list_console_work`` of the returned sub-application."""
     console = web.Application(middlewares=[guard])
     console[CONSOLE] = Console(pool, settings, clock, LoginLimiter(settings.logins))
     console.on_response_prepare.append(security_headers)
@@ -32,9 +43,38 @@ def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
     console.router.add_get("/audit", pages.audit, name="console.audit")
     console.router.add_get("/audit.csv", pages.audit_csv, name="console.audit_csv")
     console.router.add_get("/console.css", pages.stylesheet, name="console.css")
+    if view is not None:
+        _add_live(console, pool, settings, view)
     app.router.add_get(PREFIX, _to_home)
     app.add_subapp(PREFIX, console)
     return console
+
+
+def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, view: LiveView) -> None:
+    watch = AlarmWatch(pool, view, settings.alarm_rules, every_s=settings.alarm_every_s,
+                       clear_after_s=settings.alarm_clear_after_s)
+    socket = ConsoleSocket(view, watch, every_s=settings.push_every_s)
+    console[live.LIVE] = live.LiveConsole(view, watch, socket)
+    console.on_shutdown.append(socket.close_all)
+    router = console.router
+    router.add_get("/console.js", pages.script, name="console.js")
+    router.add_get("/live", live.live_map, name="console.live")
+    router.add_get("/live.json", live.live_json, name="console.live_json")
+    router.add_get("/lines/{route_id}.json", live.ladder_json, name="console.ladder_json")
+    router.add_get("/lines/{route_id}", live.ladder, name="console.ladder")
+    router.add_post("/lines/{route_id}/thresholds", live.change_thresholds, name="console.thresholds")
+    router.add_get("/alarms", alarm_pages.alarms, name="console.alarms")
+    router.add_get("/alarms.json", alarm_pages.alarms_json, name="console.alarms_json")
+    router.add_post("/alarms/{alarm_id}/ack", alarm_pages.acknowledge, name="console.acknowledge")
+    router.add_get("/socket", socket.handle, name="console.socket")
+
+
+def list_console_work(console: web.Application) -> list[Work]:
+    """What must run beside a console with the live view: the alarm watch and the socket's rounds."""
+    if live.LIVE not in console:
+        return []
+    mounted = console[live.LIVE]
+    return [("console_alarms", mounted.watch.run), ("console_socket", mounted.socket.run)]
 
 
 async def _to_home(request: web.Request) -> web.Response:

@@ -20,6 +20,7 @@ from transit.api.console import cookies
 from transit.api.console.html import PREFIX, message_page
 from transit.api.console.texts import TEXTS, choose_language
 from transit.console.access import Action, Role, Target, decide
+from transit.console.alarms import AlarmRules
 from transit.console.audit import Act
 from transit.console.limiter import LoginLimiter, LoginPolicy
 from transit.console.sessions import Session, SessionPolicy, SessionState, needs_touch
@@ -30,7 +31,7 @@ _log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes open without a session (by name).
-PUBLIC = frozenset({"console.login_form", "console.login", "console.css"})
+PUBLIC = frozenset({"console.login_form", "console.login", "console.css", "console.js"})
 
 # What every console response carries: nothing from elsewhere, no framing, no
 # caching of pages that hold a user's data, no sniffing.
@@ -49,6 +50,10 @@ class ConsoleSettings:
     # Secure cookies even when requests arrive over plain http (TLS ends at a proxy).
     secure_cookies: bool = False
     timezone: str = "Asia/Shanghai"  # of the times pages show
+    alarm_rules: AlarmRules = AlarmRules()
+    alarm_every_s: float = 2.0  # how often the alarm watch looks at the live state
+    alarm_clear_after_s: float = 60.0  # an alarm resolves once its condition is gone this long
+    push_every_s: float = 1.0  # how often open pages are sent what changed
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,21 @@ def permit(request: web.Request, action: Action, target: Target) -> Role:
             path=request.path, user=visit.session.user, csrf_token=visit.session.csrf_token),
             content_type="text/html")
     return decision.role
+
+
+_REFUSALS: dict[int, type[web.HTTPException]] = {400: web.HTTPBadRequest, 404: web.HTTPNotFound,
+                                                  409: web.HTTPConflict}
+
+
+def refuse(request: web.Request, title_key: str, message_key: str, *, back: str,
+           status: int = 400) -> web.HTTPException:
+    """A page saying why a request was refused (bad input, a state that no
+    longer allows it), to raise; its language switch goes to ``back``."""
+    lang = language(request)
+    session = request[VISIT].session
+    return _REFUSALS[status](text=message_page(
+        lang, TEXTS[lang][title_key], TEXTS[lang][message_key], path=back, user=session.user,
+        csrf_token=session.csrf_token), content_type="text/html")
 
 
 def act(request: web.Request, role: Role, reason: str = "") -> Act:

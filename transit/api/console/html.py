@@ -52,14 +52,19 @@ def _t(lang: str, key: str) -> str:
 
 
 def page(lang: str, title: str, body: str, *, path: str, user: User | None = None,
-         csrf_token: str | None = None) -> str:
-    """A whole page: the header (the app, who is logged in, log-out, the
-    language switch to ``path`` in the other language) around ``body``."""
+         csrf_token: str | None = None, alarm_count: int | None = None, script: bool = False) -> str:
+    """A whole page: the header (the app, the live view and alarms for a
+    logged-in user, with the count of open alarms when given, who is logged
+    in, log-out, the language switch to ``path`` in the other language)
+    around ``body``; with ``script``, the console's script (the live pages)."""
     other = "en" if lang == "zh" else "zh"
     switch = f'<a href="{escape(path)}?{urlencode({"lang": other})}" lang="{other}">{_t(lang, "switch")}</a>'
     who = ""
     if user is not None and csrf_token is not None:
-        who = (f'<span class="who" id="who">{escape(user.display_name)} ({escape(user.username)})</span>'
+        badge = "" if alarm_count is None else f' <span class="badge" id="alarm-count">{alarm_count}</span>'
+        who = (f'<nav><a href="{PREFIX}/live">{_t(lang, "live_title")}</a>'
+               f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}{badge}</a></nav>'
+               f'<span class="who" id="who">{escape(user.display_name)} ({escape(user.username)})</span>'
                f'<form method="post" action="{PREFIX}/logout">{csrf_field(csrf_token)}'
                f'<button type="submit">{_t(lang, "log_out")}</button></form>')
     return (
@@ -68,7 +73,9 @@ def page(lang: str, title: str, body: str, *, path: str, user: User | None = Non
         f'<title>{escape(title)} · {_t(lang, "app")}</title>'
         f'<link rel="stylesheet" href="{PREFIX}/console.css"></head><body>'
         f'<header><a class="app" href="{PREFIX}/">{_t(lang, "app")}</a>{who}{switch}</header>'
-        f"<main>{body}</main></body></html>"
+        f"<main>{body}</main>"
+        + (f'<script src="{PREFIX}/console.js" defer></script>' if script else "")
+        + "</body></html>"
     )
 
 
@@ -105,7 +112,8 @@ def home_page(lang: str, user: User, csrf_token: str, *, can_audit: bool) -> str
         f'<p>{_t(lang, "logged_in_as")}: <strong id="display-name">{escape(user.display_name)}</strong>'
         f' ({escape(user.username)})</p>'
         f'<h2>{_t(lang, "your_roles")}</h2><ul id="roles">{roles}</ul>{audit}</div>'
-        f'<div class="card"><p>{_t(lang, "more_soon")}</p></div>'
+        f'<div class="card"><p><a href="{PREFIX}/live">{_t(lang, "live_title")}</a> · '
+        f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}</a></p><p>{_t(lang, "more_soon")}</p></div>'
     )
     return page(lang, TEXTS[lang]["home_title"], body, path=f"{PREFIX}/", user=user, csrf_token=csrf_token)
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
+from importlib import resources
 
 from aiohttp import web
 
 from transit.api.console.app import CONSOLE, html_response, language, permit, visit_of
 from transit.api.console.html import STYLE, audit_page, home_page
+from transit.api.console.live_html import LIVE_STYLE
 from transit.console.access import Action, Target, decide
 from transit.console.audit import CSV_HEADER, csv_cells
 from transit.store.audit import iter_audit, list_audit
 
 AUDIT_PAGE = 200  # entries per page of /console/audit
+
 AUDIT_TARGET = Target("audit")
 
 
@@ -54,6 +58,11 @@ async def audit_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@cache
+def _script() -> bytes:
+    return resources.files("transit.api.console").joinpath("console.js").read_bytes()
+
+
 def _csv(rows: list[list[str]]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
@@ -61,5 +70,11 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 async def stylesheet(request: web.Request) -> web.Response:
-    return web.Response(text=STYLE, content_type="text/css", charset="utf-8",
+    return web.Response(text=STYLE + LIVE_STYLE, content_type="text/css", charset="utf-8",
+                        headers={"Cache-Control": "max-age=3600"})
+
+
+async def script(request: web.Request) -> web.Response:
+    """The live pages' script, served from the package (nothing from elsewhere)."""
+    return web.Response(body=_script(), content_type="text/javascript", charset="utf-8",
                         headers={"Cache-Control": "max-age=3600"})
