@@ -55,7 +55,7 @@ from transit.prediction.history import History, learn_history
 from transit.prediction.ensemble import SelfCheckingPredictor
 from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
-from transit.versions import load_live_schedule
+from transit.versions import open_live_schedule
 
 _log = logging.getLogger(__name__)
 STATUS_EVERY_S = 10.0
@@ -158,7 +158,7 @@ async def open_service(
         if demo:
             await ensure_demo_schedule(pool, config, console)
         with steps(console, "loading the live schedule") as note:
-            live_schedule = await load_live_schedule(pool, note)
+            live_schedule = await open_live_schedule(pool, time.time(), note)
         network = live_schedule.network
         clock: Callable[[], float] = time.time
         if demo:

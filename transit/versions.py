@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from transit.gtfs.build import Progress
 from transit.gtfs.feed import LoadedFeed, load_feed
 from transit.model.network import Network
+from transit.model.service_days import service_day_of
 from transit.store import Pool, schedules
+from transit.store.publications import apply_due_publications
+
+_log = logging.getLogger(__name__)
 
 
 class NoLiveSchedule(LookupError):
@@ -43,3 +48,14 @@ async def load_live_schedule(pool: Pool, progress: Progress | None = None) -> Li
     data = await schedules.get_feed_zip(pool, version.id)
     loaded = await asyncio.to_thread(load_feed, data, version.source, progress)
     return LiveSchedule(version.id, loaded.network)
+
+
+async def open_live_schedule(pool: Pool, now: float, progress: Progress | None = None) -> LiveSchedule:
+    """The live version as a service starting at ``now`` (wall clock) runs it:
+    after the publications whose first service day has come took effect."""
+    live = await load_live_schedule(pool, progress)
+    applied = await apply_due_publications(pool, service_day_of(now, live.network.timezone), now)
+    for publication in applied:
+        _log.info("publication_applied id=%d version=%d from=%s", publication.id, publication.version_id,
+                  publication.effective_from, extra={"event": "publication_applied"})
+    return await load_live_schedule(pool, progress) if applied else live

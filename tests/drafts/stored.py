@@ -1,7 +1,9 @@
-"""A small city's draft stored on a real database, for the store, API and CLI tests."""
+"""Drafts stored on a real database, for the store, API, CLI and browser tests: the
+small city's, and the demo city's with some lines rebuilt."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import time
@@ -9,7 +11,8 @@ import time
 import asyncpg
 
 from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, make_draft
-from feeds.drafts.saving import save_draft
+from feeds.drafts.saving import load_base, save_draft
+from feeds.schedules.days import DayType, typical_day
 from tests.drafts.helpers import rebuild_evenly
 from tests.schedules.smallcity import small_city_zip
 from transit.gtfs.feed import load_feed
@@ -36,3 +39,17 @@ async def store_small_city_draft(pool: asyncpg.Pool) -> tuple[int, NewDraft]:
         summary={"trips": 4}, start=None, end=None, make_live=True)
     draft = small_city_draft(version_id)
     return await save_draft(pool, draft), draft
+
+
+async def store_demo_draft(pool: asyncpg.Pool, version_id: int, lines: tuple[str, ...], headway_s: int,
+                           created_by: str = "planner-li") -> int:
+    """A weekday draft of the stored (demo city) version with ``lines``
+    rebuilt, both directions, every ``headway_s``; blocks by FIFO chaining."""
+    base = await load_base(pool, version_id)
+    services = typical_day(base.network, DayType.WEEKDAY).service_ids
+    rebuilt = tuple(rebuild_evenly(base.network, services, line, direction, headway_s)
+                    for line in lines for direction in (0, 1))
+    request = DraftRequest(services, rebuilt, scenario="weekday", params={"method": "even_headway"},
+                           created_by=created_by)
+    draft = await asyncio.to_thread(make_draft, base, base, request, time.monotonic)
+    return await save_draft(pool, draft)

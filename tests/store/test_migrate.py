@@ -11,7 +11,8 @@ from transit.store.reports import list_reports
 EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", "stop_events", "taps",
                    "users", "user_roles", "user_sessions", "audit_log",
                    "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts", "flow_od",
-                   "flow_transfers", "alarms", "line_alarm_thresholds"}
+                   "flow_transfers", "alarms", "line_alarm_thresholds", "draft_approvals",
+                   "schedule_publications"}
 
 
 async def _tables(pool: asyncpg.Pool) -> set[str]:

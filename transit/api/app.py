@@ -185,7 +185,8 @@ def _add_console(app: web.Application, context: ServiceContext, store: Pool, con
     if wall_clock is None:
         raise ValueError("the console needs a wall_clock: sessions never run on a simulated clock")
     view = LiveView(context.network, lambda: context.live.snapshot, context.clock, signs)
-    return list_console_work(add_console(app, store, console, wall_clock, view))
+    return list_console_work(add_console(app, store, console, wall_clock, view,
+                                         live_version=(context.schedule_version, context.network)))
 
 
 def init_app(

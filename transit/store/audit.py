@@ -53,3 +53,12 @@ async def iter_audit(pool: asyncpg.Pool, page: int = 1000) -> AsyncIterator[list
             return
         yield [_entry(row) for row in rows]
         after = rows[-1]["id"]
+
+
+async def list_audit_of(pool: asyncpg.Pool, object_type: str, object_id: str, limit: int = 200) -> list[AuditEntry]:
+    """The entries about one object (a draft's history), oldest first."""
+    rows = await pool.fetch(
+        f"SELECT {_COLUMNS} FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY id LIMIT $3",
+        object_type, object_id, limit,
+    )
+    return [_entry(row) for row in rows]

@@ -3,7 +3,6 @@ GTFS zip it would publish, and its KPIs and diff against the live version."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,20 +10,14 @@ from typing import Any
 
 import asyncpg
 
+from transit.console.approval import DraftStatus
 from transit.store.schedules import VersionNotFound
 
-_SUMMARY = "id, created_at, base_version_id, status, scenario, kpis, created_by"
+__all__ = ["Draft", "DraftNotFound", "DraftStatus", "DraftSummary", "get_draft", "get_draft_zip", "insert_draft",
+           "list_drafts"]
+
+_SUMMARY = "id, created_at, base_version_id, status, scenario, kpis, created_by, published_version_id"
 _COLUMNS = f"{_SUMMARY}, params, diff, notes"
-
-
-class DraftStatus(enum.StrEnum):
-    """The states issue 14's console moves a draft through."""
-
-    DRAFT = "draft"
-    VALIDATED = "validated"
-    APPROVED = "approved"
-    PUBLISHED = "published"
-    SUPERSEDED = "superseded"
 
 
 class DraftNotFound(LookupError):
@@ -46,6 +39,7 @@ class DraftSummary:
     scenario: str
     kpis: Mapping[str, Any]
     created_by: str
+    published_version_id: int | None = None  # the schedule version it became, once published
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,7 @@ class Draft:
 
 def _summary(row: asyncpg.Record) -> DraftSummary:
     return DraftSummary(row["id"], row["created_at"], row["base_version_id"], DraftStatus(row["status"]),
-                        row["scenario"], row["kpis"], row["created_by"])
+                        row["scenario"], row["kpis"], row["created_by"], row["published_version_id"])
 
 
 async def insert_draft(
@@ -99,8 +93,11 @@ async def list_drafts(pool: asyncpg.Pool) -> list[DraftSummary]:
     return [_summary(row) for row in rows]
 
 
-async def get_draft(pool: asyncpg.Pool, draft_id: int) -> Draft:
-    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM timetable_drafts WHERE id = $1", draft_id)
+async def get_draft(pool: asyncpg.Pool | asyncpg.Connection, draft_id: int, *, for_update: bool = False) -> Draft:
+    """The draft (raises ``DraftNotFound``); ``for_update`` locks its row for
+    the caller's transaction (a state change reads it this way)."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM timetable_drafts WHERE id = $1{lock}", draft_id)
     if row is None:
         raise DraftNotFound(draft_id)
     return Draft(_summary(row), row["params"], row["diff"], row["notes"])
@@ -113,3 +110,11 @@ async def get_draft_zip(pool: asyncpg.Pool, draft_id: int) -> bytes:
     if feed_zip is None:
         raise DraftNotFound(draft_id)
     return feed_zip
+
+
+async def list_draft_lines(pool: asyncpg.Pool) -> dict[int, tuple[list[Any], list[Any]]]:
+    """Per draft: its rebuilt directions (``params.rebuilt``) and the directions its
+    diff changes (``diff.directions``), for deciding which lines it touches."""
+    rows = await pool.fetch("SELECT id, coalesce(params->'rebuilt', '[]') AS rebuilt,"
+                            " coalesce(diff->'directions', '[]') AS directions FROM timetable_drafts")
+    return {row["id"]: (row["rebuilt"], row["directions"]) for row in rows}

@@ -73,35 +73,56 @@ async def insert_version(
     transaction: if anything fails, the previous live version stays live.
     """
     async with pool.acquire() as conn, conn.transaction():
+        version_id = await add_version(conn, source=source, sha256=sha256, feed_zip=feed_zip, summary=summary,
+                                       start=start, end=end)
         if make_live:
-            await _clear_live(conn)
-        version_id: int = await conn.fetchval(
-            """
-            INSERT INTO schedule_versions
-                (source, sha256, feed_zip, summary, service_start, service_end, is_live)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            RETURNING id
-            """,
-            source,
-            sha256,
-            feed_zip,
-            dict(summary),
-            start,
-            end,
-            make_live,
-        )
+            await switch_live(conn, version_id)
     return version_id
+
+
+async def add_version(
+    conn: asyncpg.Connection,
+    *,
+    source: str,
+    sha256: str,
+    feed_zip: bytes,
+    summary: Mapping[str, Any],
+    start: date | None,
+    end: date | None,
+) -> int:
+    """Store a feed, not live, inside the caller's transaction; its version id."""
+    version_id: int = await conn.fetchval(
+        """
+        INSERT INTO schedule_versions (source, sha256, feed_zip, summary, service_start, service_end, is_live)
+        VALUES ($1, $2, $3, $4, $5, $6, false)
+        RETURNING id
+        """,
+        source, sha256, feed_zip, dict(summary), start, end,
+    )
+    return version_id
+
+
+async def lock_live(conn: asyncpg.Connection) -> int | None:
+    """Take the live-switch lock for the caller's transaction (nothing else
+    switches the live version until it ends) and return the live version's id."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _LIVE_LOCK_KEY)
+    live: int | None = await conn.fetchval("SELECT id FROM schedule_versions WHERE is_live")
+    return live
+
+
+async def switch_live(conn: asyncpg.Connection, version_id: int) -> None:
+    """Make ``version_id`` the live version inside the caller's transaction
+    (raises ``VersionNotFound``, which rolls the transaction back)."""
+    await _clear_live(conn)
+    status = await conn.execute("UPDATE schedule_versions SET is_live = true WHERE id = $1", version_id)
+    if status == "UPDATE 0":
+        raise VersionNotFound(version_id)
 
 
 async def set_live(pool: asyncpg.Pool, version_id: int) -> None:
     """Make ``version_id`` the live version (raises ``VersionNotFound``)."""
     async with pool.acquire() as conn, conn.transaction():
-        await _clear_live(conn)
-        status = await conn.execute(
-            "UPDATE schedule_versions SET is_live = true WHERE id = $1", version_id
-        )
-        if status == "UPDATE 0":
-            raise VersionNotFound(version_id)  # rolls the cleared flag back
+        await switch_live(conn, version_id)
 
 
 async def find_live_version(pool: asyncpg.Pool) -> ScheduleVersion | None:
@@ -109,7 +130,7 @@ async def find_live_version(pool: asyncpg.Pool) -> ScheduleVersion | None:
     return None if row is None else _version(row)
 
 
-async def get_version(pool: asyncpg.Pool, version_id: int) -> ScheduleVersion:
+async def get_version(pool: asyncpg.Pool | asyncpg.Connection, version_id: int) -> ScheduleVersion:
     row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM schedule_versions WHERE id = $1", version_id)
     if row is None:
         raise VersionNotFound(version_id)

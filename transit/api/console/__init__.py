@@ -1,6 +1,6 @@
 """The dispatcher console (issue 14), mounted under ``/console``: log-in and
-log-out, the home page, the audit log, and with the live state the live view
-(map, line ladders, headways) and the alarms. Later screens add their routes
+log-out, the home page, the audit log, timetable approval, and with the live state
+the live view (map, line ladders, headways) and the alarms. Later screens add their routes
 to the sub-application ``add_console`` returns, behind the same guard
 (``transit.api.console.app``)."""
 
@@ -11,13 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from transit.api.console import alarm_pages, auth, live, pages
+from transit.api.console import alarm_pages, auth, draft_acts, drafts, live, pages
 from transit.api.console.alarm_watch import AlarmWatch
 from transit.api.console.app import CONSOLE, Console, ConsoleSettings, security_headers, guard
 from transit.api.console.html import PREFIX
 from transit.api.console.live_view import LiveView, SignSources
+from transit.api.console.networks import NetworkCache
 from transit.api.console.socket import ConsoleSocket
 from transit.console.limiter import LoginLimiter
+from transit.model.network import Network
 from transit.store import Pool
 
 __all__ = ["ConsoleSettings", "LiveView", "SignSources", "Work", "add_console", "list_console_work"]
@@ -27,13 +29,19 @@ Work = tuple[str, Callable[[], Coroutine[Any, Any, None]]]
 
 
 def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
-                clock: Callable[[], float], view: LiveView | None = None) -> web.Application:
+                clock: Callable[[], float], view: LiveView | None = None,
+                live_version: tuple[int, Network] | None = None) -> web.Application:
     """Mount the console on ``app``; ``clock`` is the wall clock (sessions,
     audit times). With ``view`` (the live state, on the service's own clock),
     the live view and the alarms too: their background work is
-    ``list_console_work`` of the returned sub-application."""
+    ``list_console_work`` of the returned sub-application. ``live_version``:
+    the stored version the service runs and its network, so the approval
+    pages need not build it again."""
     console = web.Application(middlewares=[guard])
-    console[CONSOLE] = Console(pool, settings, clock, LoginLimiter(settings.logins))
+    networks = NetworkCache()
+    if live_version is not None:
+        networks.put(("version", live_version[0]), live_version[1])
+    console[CONSOLE] = Console(pool, settings, clock, LoginLimiter(settings.logins), networks)
     console.on_response_prepare.append(security_headers)
     console.router.add_get("/login", auth.login_form, name="console.login_form")
     console.router.add_post("/login", auth.login, name="console.login")
@@ -43,11 +51,23 @@ def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
     console.router.add_get("/audit", pages.audit, name="console.audit")
     console.router.add_get("/audit.csv", pages.audit_csv, name="console.audit_csv")
     console.router.add_get("/console.css", pages.stylesheet, name="console.css")
+    console.router.add_get("/drafts", drafts.list_page, name="console.drafts")
+    console.router.add_get("/drafts/{draft_id}", drafts.draft_detail, name="console.draft")
+    console.router.add_post(f"/drafts/{{draft_id}}/{{act:{draft_acts.ACTS}}}", draft_acts.draft_act,
+                            name="console.draft_act")
+    console.router.add_get("/versions", drafts.versions, name="console.versions")
+    console.router.add_post("/versions/{version_id}/roll-back", draft_acts.roll_back_version,
+                            name="console.roll_back")
+    console.on_cleanup.append(_close_networks)
     if view is not None:
         _add_live(console, pool, settings, view)
     app.router.add_get(PREFIX, _to_home)
     app.add_subapp(PREFIX, console)
     return console
+
+
+async def _close_networks(console: web.Application) -> None:
+    await console[CONSOLE].networks.close()
 
 
 def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, view: LiveView) -> None:

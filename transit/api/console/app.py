@@ -11,13 +11,14 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from transit.api.console import cookies
 from transit.api.console.html import PREFIX, message_page
+from transit.api.console.networks import NetworkCache
 from transit.api.console.texts import TEXTS, choose_language
 from transit.console.access import Action, Role, Target, decide
 from transit.console.alarms import AlarmRules
@@ -63,6 +64,7 @@ class Console:
     # The wall clock (never the demo's simulated one): session lifetimes and audit times.
     clock: Callable[[], float]
     limiter: LoginLimiter  # of this service: failed log-ins per account and address
+    networks: NetworkCache = field(default_factory=NetworkCache)  # for the approval pages' Marey charts
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,24 @@ header button{background:transparent;border-color:#fff;padding:2px 10px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:14px}
 th,td{border:1px solid #d0d4da;padding:4px 8px;text-align:left;vertical-align:top}
 td.json{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap;word-break:break-all}
+span.json{font-family:ui-monospace,monospace;font-size:12px;color:#555;word-break:break-all}
+h2{font-size:19px;margin:24px 0 8px}
+table.figures{margin-bottom:16px}
+table.figures td{font-variant-numeric:tabular-nums}
+table.facts{width:auto}table.facts th{background:#f4f5f7}
+.status{display:inline-block;padding:0 8px;border-radius:10px;background:#e3e6ea;font-size:14px}
+.status-validated{background:#dbeafe}.status-approved{background:#d1fae5}
+.status-published{background:#0a5c36;color:#fff}
+.status-rejected{background:#fde2e1}.status-superseded{background:#eee;color:#555}
+form.act{display:inline-block;vertical-align:top;margin:0 16px 8px 0;min-width:260px}
+textarea{width:100%;font:inherit;padding:6px;border:1px solid #999;border-radius:4px}
+input[type=date],select{font:inherit;padding:4px}
+form.picker{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:8px}
+form.picker label{margin:0}
+form.picker input[type=text]{width:6em}
+.refused{color:#7f1d1d}
+.marey-box{overflow-x:auto;padding:8px}
+.kind-added{color:#0a5c36}.kind-removed{color:#b91c1c}.kind-moved{color:#92400e}
 """
 
 
@@ -106,12 +124,14 @@ def grant_text(lang: str, grant: Grant) -> str:
 
 def home_page(lang: str, user: User, csrf_token: str, *, can_audit: bool) -> str:
     roles = "".join(f'<li data-role="{escape(g.role)}">{escape(grant_text(lang, g))}</li>' for g in user.grants)
-    audit = f'<p><a href="{PREFIX}/audit">{_t(lang, "audit_title")}</a></p>' if can_audit else ""
+    links = f'<p><a href="{PREFIX}/drafts" id="to-drafts">{_t(lang, "drafts_title")}</a></p>'
+    if can_audit:
+        links += f'<p><a href="{PREFIX}/audit">{_t(lang, "audit_title")}</a></p>'
     body = (
         f'<h1>{_t(lang, "home_title")}</h1><div class="card">'
         f'<p>{_t(lang, "logged_in_as")}: <strong id="display-name">{escape(user.display_name)}</strong>'
         f' ({escape(user.username)})</p>'
-        f'<h2>{_t(lang, "your_roles")}</h2><ul id="roles">{roles}</ul>{audit}</div>'
+        f'<h2>{_t(lang, "your_roles")}</h2><ul id="roles">{roles}</ul>{links}</div>'
         f'<div class="card"><p><a href="{PREFIX}/live">{_t(lang, "live_title")}</a> · '
         f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}</a></p><p>{_t(lang, "more_soon")}</p></div>'
     )
