@@ -7,6 +7,7 @@ typed into a reason shown escaped."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -18,6 +19,7 @@ from tests.api.console_helpers import T0, add, console_client, form_token, log_i
 from tests.clock import Clock
 from tests.drafts.stored import small_city_draft, store_small_city_draft
 from transit.api.console import ConsoleSettings
+from transit.api.console.app import CONSOLE, CONSOLE_APP
 from transit.store import schedules
 from transit.store.audit import list_audit_of
 from transit.store.publications import list_publications
@@ -216,3 +218,15 @@ async def test_a_publication_from_a_later_day_waits(clean_pool: asyncpg.Pool, cl
            f"<td>2026-03-09</td><td>发布</td>" in versions and "<td>否</td>" in versions
     page = await (await client.get(f"/console/drafts/{other}")).text()
     assert f"版本 {waiting.version_id} 已定于 2026-03-09 起生效" in page
+
+
+async def test_a_draft_awaiting_a_decision_is_built_at_start_up(clean_pool: asyncpg.Pool) -> None:
+    draft_id, made = await store_small_city_draft(clean_pool)
+    async with console_client(clean_pool, ConsoleSettings(), Clock(T0)) as started:
+        console = started.server.app[CONSOLE_APP][CONSOLE]
+        for _ in range(200):  # built off the event loop: a few seconds at most
+            if console.networks.has(("draft", draft_id)) and console.networks.has(("version", made.base_version_id)):
+                break
+            await asyncio.sleep(0.05)
+        assert console.networks.has(("draft", draft_id))
+        assert console.networks.has(("version", made.base_version_id))

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from transit.api.console import alarm_pages, auth, draft_acts, drafts, live, pages
 from transit.api.console.alarm_watch import AlarmWatch
-from transit.api.console.app import CONSOLE, Console, ConsoleSettings, security_headers, guard
+from transit.api.console.app import CONSOLE, CONSOLE_APP, Console, ConsoleSettings, security_headers, guard
 from transit.api.console.html import PREFIX
 from transit.api.console.live_view import LiveView, SignSources
 from transit.api.console.networks import NetworkCache
@@ -58,11 +58,13 @@ def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
     console.router.add_get("/versions", drafts.versions, name="console.versions")
     console.router.add_post("/versions/{version_id}/roll-back", draft_acts.roll_back_version,
                             name="console.roll_back")
+    console.on_startup.append(drafts.warm_awaiting)
     console.on_cleanup.append(_close_networks)
     if view is not None:
         _add_live(console, pool, settings, view)
     app.router.add_get(PREFIX, _to_home)
     app.add_subapp(PREFIX, console)
+    app[CONSOLE_APP] = console
     return console
 
 

@@ -76,6 +76,8 @@ class Visit:
 
 
 CONSOLE = web.AppKey("console", Console)
+# The console's sub-application, on the service's application.
+CONSOLE_APP = web.AppKey("console_app", web.Application)
 VISIT = web.RequestKey("console_visit", Visit)
 
 

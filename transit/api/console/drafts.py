@@ -64,6 +64,15 @@ async def list_page(request: web.Request) -> web.Response:
     return html_response(drafts_page(viewer_of(request), shown, live))
 
 
+async def warm_awaiting(console_app: web.Application) -> None:
+    """At start-up, begin building the networks of the two newest drafts
+    awaiting a decision: a draft page opened soon after a restart then does
+    not wait seconds for its first view."""
+    console = console_app[CONSOLE]
+    for summary in [d for d in await list_drafts(console.pool) if d.status in _AWAITING][:2]:
+        _warm(console, summary.id, summary.base_version_id)
+
+
 def _warm(console: Console, draft_id: int, version_id: int) -> None:
     console.networks.warm(("draft", draft_id), lambda: get_draft_zip(console.pool, draft_id))
     console.networks.warm(("version", version_id), lambda: get_feed_zip(console.pool, version_id))

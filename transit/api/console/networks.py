@@ -40,6 +40,9 @@ class NetworkCache:
             return found
         return await asyncio.shield(self._start(key, load))
 
+    def has(self, key: Key) -> bool:
+        return key in self._built
+
     def warm(self, key: Key, load: Loader) -> None:
         """Start building ``key``'s network in the background, unless kept or under way."""
         if key not in self._built:
