@@ -137,7 +137,7 @@ def run_live(network: Network, day: SimulatedDay, shares: AlightingShares,
         if events:
             even.passed(events, item.received_at)
     print(f"live day {day.service_date}: {len(day.reports):,} reports, {len(day.taps):,} taps "
-          f"({refused:,} refused at ingest: reader clocks over 300 s ahead); "
+          f"({refused:,} refused at ingest: reader clocks over 3 h ahead, or faults); "
           f"placed {live.crowding.boarded:,}, unplaced {dict(live.crowding.unplaced)}")
     return found
 

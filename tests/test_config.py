@@ -95,3 +95,10 @@ def test_console_sessions_and_cookies_are_settings() -> None:
         load_config(environ={"TRANSIT_CONSOLE_SECURE_COOKIES": "https"})
     with pytest.raises(ConfigError, match="console_session_max_s .* is not a positive number"):
         load_config(environ={"TRANSIT_CONSOLE_SESSION_MAX_S": "0"})
+
+
+def test_reader_push_limits_are_settings() -> None:
+    config = load_config(environ={"TRANSIT_READER_PUSH_RATE": "0.5", "TRANSIT_READER_PUSH_BURST": "10"})
+    assert (config.reader_push_rate, config.reader_push_burst) == (0.5, 10)
+    with pytest.raises(ConfigError, match="reader_push_burst .*'0' is not a whole number of at least 1"):
+        load_config(environ={"TRANSIT_READER_PUSH_BURST": "0"})

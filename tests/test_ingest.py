@@ -15,14 +15,15 @@ import transit.ingest
 from feeds.simulator.taps import RawTap
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.gtfs.feed import load_feed
-from transit.ingest import Ingest
+from transit.ingest import Ingest, TapOutcome
 from transit.live.tracking import LiveTracking
 from transit.records import PaymentMedium, VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.errors import is_row_fault
 from transit.store.reports import insert_reports, list_reports
-from transit.store.taps import insert_taps, list_taps
+from transit.store.taps import insert_taps, list_taps, store_new_taps
 from transit.tracking.tracker import Tracker
+from transit.validation import Refusal
 
 NOW = 1_772_406_300.0
 
@@ -53,7 +54,7 @@ async def running(clean_pool: asyncpg.Pool) -> AsyncIterator[Running]:
     ):
         writer = asyncio.create_task(live.run())
         try:
-            yield Running(Ingest(reports, taps, live, b"key"), live, clean_pool)
+            yield Running(Ingest(reports, taps, live, b"key", partial(store_new_taps, clean_pool)), live, clean_pool)
         finally:
             writer.cancel()
 
@@ -72,9 +73,23 @@ async def test_poison_is_refused_by_index_and_never_reaches_live_state(running: 
 
 
 async def test_a_tap_with_a_bad_account_is_refused_before_it_is_hashed(running: Running) -> None:
-    refused = await running.ingest.submit_taps([raw_tap("T1"), raw_tap("T2", "31\x0000")])
-    assert [(i, r.field) for i, r in refused.items()] == [(1, "account")]
+    stored, refused = await running.ingest.submit_taps([raw_tap("T1"), raw_tap("T2", "31\x0000")])
+    assert stored is TapOutcome.STORED
+    assert isinstance(refused, Refusal) and refused.field == "account"
     assert [t.tap_id for t in await list_taps(running.pool, NOW - 60, NOW)] == ["T1"]
+
+
+async def test_a_tap_sent_again_is_a_duplicate_and_reaches_the_live_state_once(running: Running) -> None:
+    book = running.live.crowding
+    before = sum(book.unplaced.values()) + book.boarded
+    assert await running.ingest.submit_taps([raw_tap("D1"), raw_tap("D1")]) == [
+        TapOutcome.STORED, TapOutcome.DUPLICATE]
+    assert await running.ingest.submit_taps([raw_tap("D1")]) == [TapOutcome.DUPLICATE]
+    other = await running.ingest.submit_taps([raw_tap("D1", "3100999999999")])
+    assert isinstance(other[0], Refusal) and other[0].reason == "txn_id_conflict"
+    await running.live.settle()
+    assert sum(book.unplaced.values()) + book.boarded == before + 1
+    assert (running.ingest.stored_taps, running.ingest.duplicate_taps) == (1, 2)
 
 
 async def test_offered_records_wait_out_a_database_outage(
@@ -94,7 +109,7 @@ async def test_offered_records_wait_out_a_database_outage(
         BatchWriter(flaky, is_row_fault=is_row_fault) as reports,
         BatchWriter(partial(insert_taps, clean_pool), is_row_fault=is_row_fault) as taps,
     ):
-        ingest = Ingest(reports, taps, live, b"key")
+        ingest = Ingest(reports, taps, live, b"key", partial(store_new_taps, clean_pool))
         task = asyncio.create_task(ingest.run())
         for item in (report("TC0001"), report("bad\x00"), report("TC0001", NOW - 1)):
             await ingest.offer(item)

@@ -1,7 +1,7 @@
 """The layers of DESIGN.md, held by a test: arrows run one way.
 
 core      model, tracking, prediction, flow, arrivals, boards, freshness, validation,
-          records, geo, privacy, console (the console's rules), optimizer: data in, data out, no I/O, no clock
+          records, geo, privacy, readers, console (the console's rules), optimizer: data in, data out, no I/O, no clock
 adapters  feeds, signage, transit.store, transit.api, transit.gtfs, transit.live,
           transit.ingest, transit.versions, transit.progress
 wiring    transit.bootstrap, transit.demo, transit.cli(_support), transit.config: imports anything,
@@ -24,7 +24,7 @@ PACKAGES = ("transit", "feeds", "signage", "optimizer")
 
 CORE = ("transit.model", "transit.tracking", "transit.prediction", "transit.flow",
         "transit.arrivals", "transit.boards", "transit.freshness", "transit.validation", "transit.records",
-        "transit.geo", "transit.privacy", "transit.console", "optimizer")
+        "transit.geo", "transit.privacy", "transit.readers", "transit.console", "optimizer")
 ADAPTERS = ("feeds", "signage", "transit.store", "transit.api", "transit.gtfs", "transit.live",
             "transit.ingest", "transit.versions", "transit.progress")
 WIRING = ("transit.bootstrap", "transit.demo", "transit.cli", "transit.cli_support", "transit.config")

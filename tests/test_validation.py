@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from transit.records import PaymentMedium, Tap, VehicleReport
-from transit.validation import MAX_AGE_S, MAX_FUTURE_S, check_report, check_tap, check_text
+from transit.validation import (
+    MAX_AGE_S,
+    MAX_FUTURE_S,
+    MAX_READER_AHEAD_S,
+    check_report,
+    check_tap,
+    check_text,
+)
 
 NOW = 1_772_406_300.0
 
@@ -74,12 +81,22 @@ def test_a_control_character_is_named_in_the_message() -> None:
 
 @pytest.mark.parametrize(("changes", "field"), [
     ({"tap_id": "t\x00"}, "tap_id"), ({"vehicle_id": ""}, "vehicle_id"),
-    ({"medium": "cash"}, "medium"), ({"lon": 200.0}, "lon"), ({"timestamp": NOW + 3600}, "timestamp"),
+    ({"medium": "cash"}, "medium"), ({"lon": 200.0}, "lon"),
+    ({"timestamp": NOW + MAX_READER_AHEAD_S + 1}, "timestamp"),
     ({"lat": None}, "lat"), ({"amount_fen": -1}, "amount_fen"), ({"line_id": "L\n1"}, "line_id"),
 ])
 def test_each_fault_of_a_tap_is_named(changes: dict, field: str) -> None:
     refusal = check_tap(tap(**changes))
     assert refusal is not None and refusal.field == field
+
+
+def test_a_reader_clock_hours_ahead_is_kept_not_refused() -> None:
+    """The flow inference corrects a reader's clock up to 3 h off; a GPS fix
+    that far ahead is a fault."""
+    assert check_tap(tap(timestamp=NOW + 3600)) is None
+    assert check_tap(tap(timestamp=NOW - 3600)) is None
+    refused = check_report(report(timestamp=NOW + 3600))
+    assert refused is not None and refused.reason == "in_future"
 
 
 @given(st.text(max_size=64))

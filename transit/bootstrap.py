@@ -29,7 +29,9 @@ from feeds.jt808.server import Jt808Server, ServerConfig
 from signage.registry import demo_registry, load_registry, write_registry
 from transit.api.app import BACKGROUND, IngestAccess, PassengerAccess, ServiceContext, init_app
 from transit.api.console import ConsoleSettings
-from transit.api.ratelimit import parse_keys
+from transit.api.ratelimit import KeyPolicy, parse_keys
+from transit.api.reader_auth import ReaderDirectory
+from transit.api.tap_push import ReaderPush
 from transit.api.http_log import server_logger
 from transit.config import Config
 from transit.console.sessions import SessionPolicy
@@ -50,7 +52,8 @@ from transit.store.errors import is_row_fault
 from transit.store.migrate import apply_migrations
 from transit.store.reports import insert_reports
 from transit.store.stop_events import list_stop_events, upsert_stop_events
-from transit.store.taps import insert_taps
+from transit.store.readers import list_readers
+from transit.store.taps import insert_taps, store_new_taps
 from transit.prediction.history import History, learn_history
 from transit.prediction.ensemble import SelfCheckingPredictor
 from transit.prediction.predictor import Predictor
@@ -175,14 +178,15 @@ async def open_service(
                            ingest.submit_reports, parse_keys(config.push_keys),
                            ingest=partial(_ingest_counts, ingest),
                            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
-                           pollers={url: partial(asdict, stats) for url, stats in pollers.items()}),
+                           pollers={url: partial(asdict, stats) for url, stats in pollers.items()},
+                           taps=_reader_push(pool, ingest, config)),
                        store=pool, console=console_settings(config, network.timezone), wall_clock=time.time)
         tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
         http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:
             demand = await demo_demand(pool, live_schedule.version_id)
             tasks.append(_start_task(
-                stack, run_simulation(network, demand, ingest, clock, config, console),  # type: ignore[arg-type]
+                stack, run_simulation(network, demand, ingest, clock, config, console, pool),  # type: ignore[arg-type]
                 "simulation"))
         yield Service(context, ingest, http_url, jt808, tuple(tasks))
 
@@ -207,7 +211,7 @@ async def _open_ingest(
         partial(flush, pool), name=name, is_row_fault=is_row_fault))
         for name, flush in (("reports", insert_reports), ("taps", insert_taps),
                             ("stop_events", upsert_stop_events))]
-    ingest = Ingest(writers[0], writers[1], live, config.pseudonym_key.encode())
+    ingest = Ingest(writers[0], writers[1], live, config.pseudonym_key.encode(), partial(store_new_taps, pool))
     return live, ingest, [
         _start_task(stack, live.run(), "live"),
         _start_task(stack, ingest.run(), "ingest"),
@@ -217,7 +221,13 @@ async def _open_ingest(
 
 def _ingest_counts(ingest: Ingest) -> dict[str, object]:
     return {"reports_stored": ingest.stored_reports, "taps_stored": ingest.stored_taps,
-            "refused": dict(ingest.refused)}
+            "taps_duplicate": ingest.duplicate_taps, "refused": dict(ingest.refused)}
+
+
+def _reader_push(pool: Pool, ingest: Ingest, config: Config) -> ReaderPush:
+    """POS readers' tap push: the registry in PostgreSQL, one rate for every reader."""
+    return ReaderPush(ingest.submit_taps, ReaderDirectory(partial(list_readers, pool)),
+                      KeyPolicy("reader", config.reader_push_rate, config.reader_push_burst))
 
 
 async def _serve_http(stack: contextlib.AsyncExitStack, app: web.Application, config: Config) -> str:

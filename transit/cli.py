@@ -19,6 +19,7 @@ from rich.table import Table
 from feeds.flow.command import add_flow_command
 from feeds.drafts.command import add_drafts_command
 from feeds.timetables.command import add_optimize_command, add_study_command
+from feeds.readers.command import add_readers_command
 from feeds.users.command import add_users_command
 from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
@@ -37,6 +38,7 @@ Accuracy:     transit simulate ..., transit replay ...   (score tracking and pre
 Stop signs:   transit posters --out DIR   (a poster with a QR code per stop)
 Blocks:       transit blocks --version N | --mdvsp FILE.inp   (vehicle blocks, with a lower bound)
 Fare taps:    transit taps import FILE.csv   (the fare back office's files, idempotent)
+POS readers:  transit readers add READER --vehicle V | list | disable READER   (who may push taps live)
 Flow:         transit flow build --day D, transit flow export --day D --out DIR
 Timetables:   transit optimize [--day D] [--line R] [--scenario S] [--fleet N]   (a draft from observed flow)
               transit study FILE.toml   (a what-if beside the live version)
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_optimize_command(command).set_defaults(run=_database_command("feeds.timetables.command", "run_optimize"))
     add_study_command(command).set_defaults(run=_database_command("feeds.timetables.command", "run_study"))
     add_users_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_database_command("feeds.users.command", "run_users"))
+    add_readers_command(command, partial(_add_common, default=argparse.SUPPRESS)).set_defaults(run=_database_command("feeds.readers.command", "run_readers"))
     return parser
 
 

@@ -48,6 +48,11 @@ class Config:
     # HTTP push sources (partner systems, HTTP-only terminals), in the same form:
     # "source:key:requests per second:burst,..."; the source is stored with each report.
     push_keys: str = "demo:demo-push-key:200:400"
+    # Each POS reader's tap push (readers are registered with `transit readers
+    # add`): requests per second, and how many at once after a quiet spell (a
+    # reader back on the network uploads its backlog in a few).
+    reader_push_rate: float = 1.0
+    reader_push_burst: int = 30
     # Riders a bus holds, seated and standing: live crowding's 100% (the
     # simulator's bus; set the fleet's own figure).
     bus_capacity: float = 80.0
@@ -110,6 +115,7 @@ def load_config(
 
 # Settings whose default is None but whose value is a path.
 _OPTIONAL_PATHS = frozenset({"jt808_bindings", "signs_registry"})
+_AT_LEAST_ONE = frozenset({"reader_push_burst"})
 _TRUE, _FALSE = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0"})
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -135,8 +141,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         except (TypeError, ValueError):
             number = None
         low, high = (0, 65_535) if name.endswith("_port") else (-(2**63), 2**63 - 1)
+        if name in _AT_LEAST_ONE:
+            low = 1
         if number is None or not low <= number <= high:
-            what = "a port number (0-65535)" if name.endswith("_port") else "a whole number"
+            what = ("a port number (0-65535)" if name.endswith("_port")
+                    else "a whole number of at least 1" if name in _AT_LEAST_ONE else "a whole number")
             raise ConfigError(name, source, value, what)
         return number
     if isinstance(default, float):

@@ -100,14 +100,20 @@ async def simulate(network: Network, day: date, demand: object, config: Config, 
 
 async def run_simulation(
     network: Network, demand: object, ingest: Ingest, clock: SimulatedClock, config: Config,
-    console: Console,
+    console: Console, pool: Pool,
 ) -> None:
-    """Stream simulated days into the ingest path, one service day after another."""
+    """Stream simulated days into the ingest path, one service day after
+    another, each day's buses with a registered POS reader (``feeds.readers.demo``)."""
+    from feeds.readers.demo import READERS_FILE, register_demo_readers
     from feeds.simulator.live import stream
 
     day = service_day_of(clock(), network.timezone)
     while True:
         simulated = await simulate(network, day, demand, config, console)
+        added = await register_demo_readers(pool, simulated.plates, config.data_dir, time.time())
+        if added:
+            console.print(f"demo POS readers: {added} registered as POS-<vehicle> for POST "
+                          f"/api/push/taps, keys in {config.data_dir / READERS_FILE}")
         await stream(simulated, clock(), clock.speed, ingest.offer,
                      now=time.monotonic, sleep=asyncio.sleep)
         day += timedelta(days=1)

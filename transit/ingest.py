@@ -6,21 +6,24 @@ one is refused, counted by reason, and loses nothing else. A batch is
 acknowledged to its feed only after PostgreSQL has committed it, so nothing
 acknowledged is ever lost. Reports and taps go to the live state in the same
 order as they come in (a tap counts a rider on the bus where it is then: live
-crowding).
+crowding). A tap pushed by a reader goes live only once its commit says it is
+new: a reader re-sending a payment changes nothing, stored or live.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from transit.live.tracking import LiveTracking
 from transit.privacy import pseudonymise
 from transit.records import PaymentMedium, Tap, VehicleReport
 from transit.store.batching import BatchWriter, FlushFailed
+from transit.store.taps import NewTaps
 from transit.validation import Refusal, check_report, check_tap, check_text
 
 _log = logging.getLogger(__name__)
@@ -32,16 +35,45 @@ RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 
 
 class RawTap(Protocol):
-    """A tap as a POS reader sends it, the account still in clear."""
+    """A tap as a POS reader sends it, the account still in clear (read-only
+    members: a simulated reader's taps always carry a position, a real one's may not)."""
 
-    tap_id: str
-    vehicle_id: str
-    timestamp: float
-    medium: PaymentMedium
-    account: str
-    lat: float
-    lon: float
-    received_at: float
+    @property
+    def tap_id(self) -> str: ...
+    @property
+    def vehicle_id(self) -> str: ...
+    @property
+    def timestamp(self) -> float: ...  # the reader's clock
+    @property
+    def medium(self) -> PaymentMedium: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def received_at(self) -> float: ...
+    @property
+    def line_id(self) -> str | None: ...
+    @property
+    def amount_fen(self) -> int | None: ...
+    @property
+    def transfer(self) -> bool | None: ...
+    @property
+    def reader_id(self) -> str | None: ...  # the registered reader that pushed it
+
+
+class TapOutcome(enum.StrEnum):
+    """What became of a tap that passed the checks."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same payment was already stored: nothing changed
+
+
+# Stores taps in one transaction and says, from the commit, which were new
+# (``transit.store.taps.store_new_taps`` on a pool).
+NewTapStore = Callable[[Sequence[Tap]], Awaitable[NewTaps]]
 
 
 def to_tap(raw: RawTap, key: bytes) -> Tap | Refusal:
@@ -50,8 +82,20 @@ def to_tap(raw: RawTap, key: bytes) -> Tap | Refusal:
     if refusal is not None:
         return refusal
     tap = Tap(raw.tap_id, raw.vehicle_id, raw.timestamp, raw.medium,
-              pseudonymise(raw.account, key), raw.lat, raw.lon, raw.received_at)
+              pseudonymise(raw.account, key), raw.lat, raw.lon, raw.received_at,
+              raw.line_id, raw.amount_fen, raw.transfer, raw.reader_id)
     return check_tap(tap) or tap
+
+
+def _tap_outcome(new: NewTaps, index: int) -> TapOutcome | Refusal:
+    if index in new.stored:
+        return TapOutcome.STORED
+    if index in new.conflicting:
+        return Refusal("txn_id_conflict", "txn_id", "this transaction id is already stored "
+                       "for another payment (another vehicle or card)")
+    if index in new.refused:
+        return Refusal("not_storable", None, f"the database refused it: {new.refused[index]}")
+    return TapOutcome.DUPLICATE
 
 
 def _judge_report(report: VehicleReport) -> VehicleReport | Refusal:
@@ -67,14 +111,17 @@ class Ingest:
         taps: BatchWriter[Tap],
         live: LiveTracking,
         pseudonym_key: bytes,
+        new_taps: NewTapStore,
     ) -> None:
         self._reports = reports
         self._taps = taps
+        self._new_taps = new_taps
         self._live = live
         self._key = pseudonym_key
         self._queue: asyncio.Queue[VehicleReport | RawTap] = asyncio.Queue()
         self.stored_reports = 0
         self.stored_taps = 0
+        self.duplicate_taps = 0  # pushed again: nothing changed
         self.refused: Counter[str] = Counter()  # "report:<reason>", "tap:<reason>"
 
     async def offer(self, item: VehicleReport | RawTap) -> None:
@@ -100,14 +147,33 @@ class Ingest:
             self.stored_reports += stored
         return refused
 
-    async def submit_taps(self, raw: Sequence[RawTap]) -> dict[int, Refusal]:
-        """As ``submit_reports``, for taps (live at once too: crowding)."""
+    async def submit_taps(self, raw: Sequence[RawTap]) -> list[TapOutcome | Refusal]:
+        """Returns, once the new taps among ``raw`` are committed, what became
+        of each (in order): stored, a duplicate (the same payment stored
+        before, or earlier in ``raw``: nothing changes), or refused for good
+        (sending it again will not help). Raises when the database could not
+        take them now (send them all again: the stored ones come back duplicates).
+
+        Only the new ones go live, after their commit (crowding counts each
+        rider once however often a reader re-sends)."""
         taps, positions, refused = self._screen(raw, self._to_tap, "tap")
-        if taps:
-            self._live.submit(taps)
-            stored = await self._store(self._taps, taps, positions, refused, "tap")
-            self.stored_taps += stored
-        return refused
+        outcomes: list[TapOutcome | Refusal] = [TapOutcome.DUPLICATE] * len(raw)
+        for index, refusal in refused.items():
+            outcomes[index] = refusal
+        if not taps:
+            return outcomes
+        new = await self._new_taps(taps)
+        for index, tap in enumerate(taps):
+            outcome = _tap_outcome(new, index)
+            if isinstance(outcome, Refusal):
+                self._count("tap", outcome, tap)
+            outcomes[positions[index]] = outcome
+        fresh = [taps[i] for i in sorted(new.stored)]
+        if fresh:
+            self._live.submit(fresh)
+        self.stored_taps += len(fresh)
+        self.duplicate_taps += sum(o is TapOutcome.DUPLICATE for o in outcomes)
+        return outcomes
 
     def _to_tap(self, raw: RawTap) -> Tap | Refusal:
         return to_tap(raw, self._key)

@@ -51,7 +51,8 @@ class Tap:
     it came by (reader push, back-office file), so a resend is a duplicate.
     ``timestamp`` is the reader's clock, which may be off (``transit.flow.clocks``).
     Back-office files carry no position but the line, the amount and whether
-    the payment was a transfer; the readers' pushes carry a position.
+    the payment was a transfer; a reader's push may carry all of these, and
+    names the reader (``reader_id``): such a tap went live when it came.
     """
 
     tap_id: str
@@ -65,6 +66,7 @@ class Tap:
     line_id: str | None = None
     amount_fen: int | None = None  # fare paid, in fen (0.01 yuan)
     transfer: bool | None = None  # a transfer discount applied
+    reader_id: str | None = None  # the POS reader that pushed it live (none: a file, the simulator)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,11 @@ MAX_ID_CHARS = 64
 MAX_TRIP_ID_CHARS = 128
 # A terminal's clock may run a little ahead; beyond this a fix is a clock fault.
 MAX_FUTURE_S = 300.0
+# A POS reader's clock may be hours off (set by hand, in the wrong season or
+# zone): its taps are kept with their stamp and receipt time, and the flow
+# inference estimates the offset (``transit.flow.clocks`` searches as far).
+# Beyond this a stamp is no clock error to correct but garbage.
+MAX_READER_AHEAD_S = 3 * 3600.0
 # Blind-zone backlogs (JT/T 808 0x0704) and late fare files arrive days late, never months.
 MAX_AGE_S = 31 * 86_400.0
 MAX_SPEED_MPS = 100.0
@@ -75,15 +80,16 @@ def check_number(field: str, value: float | None, low: float, high: float) -> Re
     return None
 
 
-def check_instant(field: str, value: float, received_at: float) -> Refusal | None:
-    """A Unix time no more than ``MAX_FUTURE_S`` ahead of ``received_at`` and
+def check_instant(field: str, value: float, received_at: float,
+                  max_ahead_s: float = MAX_FUTURE_S) -> Refusal | None:
+    """A Unix time no more than ``max_ahead_s`` ahead of ``received_at`` and
     no more than ``MAX_AGE_S`` behind it."""
     refusal = check_number(field, value, 0.0, math.inf)
     if refusal is not None:
         return refusal
-    if value > received_at + MAX_FUTURE_S:
+    if value > received_at + max_ahead_s:
         return Refusal("in_future", field,
-                       f"{field} is more than {MAX_FUTURE_S:.0f} s ahead of the server's clock")
+                       f"{field} is more than {max_ahead_s:.0f} s ahead of the server's clock")
     if value < received_at - MAX_AGE_S:
         return Refusal("too_old", field,
                        f"{field} is more than {MAX_AGE_S / 86_400:.0f} days before its receipt")
@@ -127,7 +133,9 @@ def check_trip_descriptor(report: VehicleReport) -> Refusal | None:
 
 
 def check_tap(tap: Tap) -> Refusal | None:
-    """The first fault of ``tap`` (already pseudonymised), or None."""
+    """The first fault of ``tap`` (already pseudonymised), or None. Its stamp
+    may run up to ``MAX_READER_AHEAD_S`` ahead of its receipt (a reader's
+    clock), never more."""
     if not isinstance(tap.medium, PaymentMedium):
         return Refusal("unknown_medium", "medium", "medium must be card, wechat or alipay")
     return _first(
@@ -135,7 +143,7 @@ def check_tap(tap: Tap) -> Refusal | None:
         check_text("vehicle_id", tap.vehicle_id),
         check_text("account_hash", tap.account_hash, 128),
         check_number("received_at", tap.received_at, 0.0, math.inf),
-        check_instant("timestamp", tap.timestamp, tap.received_at),
+        check_instant("timestamp", tap.timestamp, tap.received_at, MAX_READER_AHEAD_S),
         check_number("lat", tap.lat, -90.0, 90.0),
         check_number("lon", tap.lon, -180.0, 180.0),
         _check_position_whole(tap.lat, tap.lon),

@@ -36,6 +36,11 @@ class RawTap:
     lat: float
     lon: float
     received_at: float
+    # The simulated readers send no line, fare or transfer flag (flat fare).
+    line_id: str | None = None
+    amount_fen: int | None = None
+    transfer: bool | None = None
+    reader_id: str | None = None  # offered in-process, not pushed by a registered reader
 
 
 @dataclass(frozen=True, slots=True)

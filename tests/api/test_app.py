@@ -22,7 +22,7 @@ from transit.model.service_days import to_unix
 from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.reports import insert_reports, list_reports
-from transit.store.taps import insert_taps
+from transit.store.taps import insert_taps, store_new_taps
 from transit.prediction.history import History
 from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
@@ -47,7 +47,7 @@ async def service(clean_pool: asyncpg.Pool) -> AsyncIterator[Service]:
         BatchWriter(partial(insert_reports, clean_pool), name="reports") as reports,
         BatchWriter(partial(insert_taps, clean_pool), name="taps") as taps,
     ):
-        ingest = Ingest(reports, taps, fleet, b"key")
+        ingest = Ingest(reports, taps, fleet, b"key", partial(store_new_taps, clean_pool))
         context = ServiceContext(network, 1, fleet, partial(clean_pool.fetchval, "SELECT 1"), clock)
         writer = asyncio.create_task(fleet.run())
         client = TestClient(TestServer(init_app(context)))

@@ -25,7 +25,7 @@ from transit.records import VehicleReport
 from transit.store.batching import BatchWriter
 from transit.store.errors import is_row_fault
 from transit.store.reports import insert_reports, list_reports
-from transit.store.taps import insert_taps
+from transit.store.taps import insert_taps, store_new_taps
 from transit.tracking.tracker import Tracker
 from transit.validation import Refusal
 
@@ -248,7 +248,7 @@ async def test_the_200_comes_after_the_commit(clean_pool: asyncpg.Pool) -> None:
                     is_row_fault=is_row_fault) as reports,
         BatchWriter(partial(insert_taps, clean_pool), name="taps") as taps,
     ):
-        ingest = Ingest(reports, taps, fleet, b"key")
+        ingest = Ingest(reports, taps, fleet, b"key", partial(store_new_taps, clean_pool))
         app = web.Application()
         add_push_routes(app, ingest.submit_reports, lambda: NOW, SOURCES)
         client = TestClient(TestServer(app, host="127.0.0.1"))

@@ -116,3 +116,34 @@ async def test_live_push_is_served(service: Service) -> None:
         await ws.send_json({"subscribe": {"stops": ["S2"]}})
         reply = await ws.receive_json(timeout=5)
         assert reply["type"] in ("subscribed", "update")
+
+
+async def test_a_registered_reader_pushes_taps_through_the_wiring(
+    service: Service, tiny_store: asyncpg.Pool
+) -> None:
+    """`transit readers add` and the service share one registry: a reader
+    added while the service runs pushes at once; the tap is stored (by the
+    configured key's hash), counted in /metrics, and a re-send is a duplicate."""
+    from transit.console.audit import Act
+    from transit.privacy import pseudonymise
+    from transit.readers import new_reader
+    from transit.store.readers import add_readers
+    from transit.store.taps import list_taps
+
+    now = time.time()
+    key = "s" * 43
+    await add_readers(tiny_store, [new_reader("SN-1", "TC0003", key, now)], Act("test", "test", now))
+    tap = {"txn_id": "W1", "card_id": "3100222233334444", "time": now - 3600, "medium": "card"}
+    headers = {"X-Reader-Id": "SN-1", "X-Reader-Key": key}
+    async with aiohttp.ClientSession(service.http_url) as http:
+        for status in ("stored", "duplicate"):
+            async with http.post("/api/push/taps", json=[tap], headers=headers) as response:
+                assert response.status == 200
+                assert (await response.json())["results"][0]["status"] == status
+        metrics = await get_json(http, "/metrics")
+    (stored,) = await list_taps(tiny_store, now - 7200, now)
+    assert (stored.vehicle_id, stored.reader_id) == ("TC0003", "SN-1")
+    assert stored.account_hash == pseudonymise("3100222233334444", b"demo-only-change-me")
+    assert (metrics["tap_push"]["taps_stored"], metrics["tap_push"]["duplicates"]) == (1, 1)
+    assert metrics["tap_push"]["readers"]["SN-1"]["vehicle_id"] == "TC0003"
+    assert metrics["ingest"]["taps_duplicate"] == 1

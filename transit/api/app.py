@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -35,6 +37,7 @@ from transit.api.metrics import Counts, MetricSources, add_metrics_routes
 from transit.api.push import Sink as PushSink
 from transit.api.push import add_push_routes
 from transit.api.ratelimit import KeyPolicy
+from transit.api.tap_push import ReaderPush, add_tap_push_routes
 from transit.arrivals import StopTimetable
 from transit.boards.board import StopBoards
 from transit.boards.cache import BoardCache
@@ -163,14 +166,15 @@ async def list_vehicles(request: web.Request) -> web.Response:
 @dataclass(frozen=True)
 class IngestAccess:
     """The ingest side as the HTTP API sees it: where pushed reports go (must
-    return once they are durable), which sources may push, and the counters
-    /metrics shows."""
+    return once they are durable), which sources may push, the POS readers'
+    tap push, and the counters /metrics shows."""
 
     sink: PushSink
     push_keys: Mapping[str, KeyPolicy]
     ingest: Counts
     jt808: Counts | None = None
     pollers: Mapping[str, Counts] = field(default_factory=dict)
+    taps: ReaderPush | None = None
 
 
 # Work the application needs running beside it (live push rounds, the loop-lag
@@ -244,7 +248,9 @@ def init_app(
     app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run), *console_work]
     if ingest is not None:
         push = add_push_routes(app, ingest.sink, context.clock, ingest.push_keys)
+        taps = None if ingest.taps is None else add_tap_push_routes(app, ingest.taps, context.clock)
         add_metrics_routes(app, MetricSources(
             ingest=ingest.ingest, jt808=ingest.jt808, push=lambda: asdict(push),
+            tap_push=None if taps is None else partial(asdict, taps),
             pollers=ingest.pollers, loop_lag=lag.read))
     return app

@@ -31,6 +31,7 @@ class MetricSources:
     ingest: Counts
     jt808: Counts | None = None
     push: Counts | None = None
+    tap_push: Counts | None = None  # POS readers' tap push: counts, and each reader's last push
     pollers: Mapping[str, Counts] = field(default_factory=dict)  # by URL
     loop_lag: Counts | None = None  # transit.api.loop_lag.LoopLagMonitor.read
 
@@ -111,6 +112,7 @@ async def metrics(request: web.Request) -> web.Response:
         "ingest": dict(sources.ingest()),
         "jt808": None if sources.jt808 is None else dict(sources.jt808()),
         "push": None if sources.push is None else dict(sources.push()),
+        "tap_push": None if sources.tap_push is None else dict(sources.tap_push()),
         "gtfsrt_pollers": {url: dict(counts()) for url, counts in sources.pollers.items()},
     })
 

@@ -86,7 +86,7 @@ class PushConfig:
 PUSH = web.AppKey("push", PushConfig)
 
 
-def _error(status: int, code: str, message: str,
+def error_response(status: int, code: str, message: str,
            headers: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(
         body=orjson.dumps({"error": {"code": code, "message": message}}),
@@ -212,14 +212,14 @@ def parse_body(
     return parse_reports(items, received_at, source)
 
 
-async def _read_body(request: web.Request) -> bytes | None:
-    """The body, or None when it is over ``MAX_BODY_BYTES`` (read no further)."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The body, or None when it is over ``limit`` bytes (read no further)."""
+    if (request.content_length or 0) > limit:
         return None
     body = bytearray()
     async for chunk in request.content.iter_chunked(64 * 1024):
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > limit:
             return None
     return bytes(body)
 
@@ -232,12 +232,12 @@ def _authorise(request: web.Request, config: PushConfig) -> KeyPolicy | web.Resp
         config.tally.unauthorised += 1
         _log.warning("push_unauthorised peer=%s key_given=%s", request.remote, key is not None,
                      extra={"event": "push_unauthorised", "peer": request.remote})
-        return _error(401, "unknown_key" if key else "missing_key",
+        return error_response(401, "unknown_key" if key else "missing_key",
                       f"a known push key is required in the {KEY_HEADER} header")
     wait = config.sources.take(key, config.clock())
     if wait > 0:
         config.tally.rate_limited += 1
-        return _error(429, "rate_limited", f"over this source's rate; retry in {wait:.1f} s",
+        return error_response(429, "rate_limited", f"over this source's rate; retry in {wait:.1f} s",
                       {"Retry-After": retry_after_header(wait)})
     return policy
 
@@ -248,13 +248,13 @@ async def push_reports(request: web.Request) -> web.Response:
     source = _authorise(request, config)
     if isinstance(source, web.Response):
         return source
-    body = await _read_body(request)
+    body = await read_body(request)
     try:
         if body is None:
             raise BadBody(413, "body_too_large", f"the body is over {MAX_BODY_BYTES} bytes")
         reports, rejected = parse_body(body, config.clock(), f"{SOURCE}:{source.name}")
     except BadBody as exc:
-        return _error(exc.status, exc.code, str(exc))
+        return error_response(exc.status, exc.code, str(exc))
     stored = 0
     if reports:
         try:
@@ -264,7 +264,7 @@ async def push_reports(request: web.Request) -> web.Response:
             _log.warning("push_not_stored reports=%d error=%s: %s", len(reports),
                          type(exc).__name__, exc,
                          extra={"event": "push_not_stored", "reports": len(reports)})
-            return _error(503, "not_stored", "the reports could not be stored now; send them again",
+            return error_response(503, "not_stored", "the reports could not be stored now; send them again",
                           {"Retry-After": "1"})
         stored = len(reports) - len(refused)
         if refused:

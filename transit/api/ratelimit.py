@@ -64,6 +64,11 @@ class TokenBuckets:
                 found = policy
         return found
 
+    def admit(self, key: str, policy: KeyPolicy) -> None:
+        """Give ``key`` its policy after start (a POS reader registered since,
+        once it has proved who it is); its bucket, if any, is kept."""
+        self._policies[key] = policy
+
     def take(self, key: str, now: float) -> float:
         """Take one token of ``key``'s bucket at ``now``: 0.0 when the request
         may go, else the seconds until a token will be there (nothing taken).
