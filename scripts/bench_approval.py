@@ -178,26 +178,11 @@ async def main() -> None:
     parser.add_argument("--headway", type=int, default=10, help="the draft's headway, minutes")
     parser.add_argument("--reading", type=float, default=5.0, help="seconds between the list and the draft page")
     args = parser.parse_args()
-    from transit.store.embedded import open_database
+    from transit.store.embedded import scratch_database
 
     with tempfile.TemporaryDirectory(prefix="bench-approval-") as scratch:
-        url = os.environ.get("DATABASE_URL")
-        if url:  # a throwaway database on that server, dropped after
-            import asyncpg
-
-            name = f"bench_approval_{os.getpid()}"
-            conn = await asyncpg.connect(url)
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            try:
-                await run(args, url.rsplit("/", 1)[0] + f"/{name}")
-            finally:
-                conn = await asyncpg.connect(url)
-                await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-                await conn.close()
-        else:
-            async with open_database(None, Path(scratch) / "pg") as dsn:
-                await run(args, dsn)
+        async with scratch_database(os.environ.get("DATABASE_URL"), Path(scratch) / "pg", "bench_approval") as dsn:
+            await run(args, dsn)
 
 
 if __name__ == "__main__":

@@ -256,26 +256,11 @@ async def main() -> None:
     parser.add_argument("--start", default="07:30", help="simulated time of day the measures start at")
     parser.add_argument("--screens", type=Path, help="save the pages Chromium loads (English) as PNG here")
     args = parser.parse_args()
-    from transit.store.embedded import open_database
+    from transit.store.embedded import scratch_database
 
     with tempfile.TemporaryDirectory(prefix="bench-console-live-") as scratch:
-        url = os.environ.get("DATABASE_URL")
-        if url:  # a throwaway database on that server, dropped after
-            import asyncpg
-
-            name = f"bench_console_live_{os.getpid()}"
-            conn = await asyncpg.connect(url)
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            try:
-                await run(args, url.rsplit("/", 1)[0] + f"/{name}")
-            finally:
-                conn = await asyncpg.connect(url)
-                await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-                await conn.close()
-        else:
-            async with open_database(None, Path(scratch) / "pg") as dsn:
-                await run(args, dsn)
+        async with scratch_database(os.environ.get("DATABASE_URL"), Path(scratch) / "pg", "bench_console_live") as dsn:
+            await run(args, dsn)
 
 
 if __name__ == "__main__":

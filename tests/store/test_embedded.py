@@ -4,7 +4,7 @@ import time
 import asyncpg
 import pytest
 
-from transit.store.embedded import create_pool, describe_dsn, open_database
+from transit.store.embedded import create_pool, describe_dsn, open_database, scratch_database
 
 pgserver = pytest.importorskip("pgserver")
 
@@ -31,3 +31,16 @@ async def test_given_url_is_used_as_is(tmp_path: pathlib.Path) -> None:
         assert dsn == url
     assert not (tmp_path / "unused").exists()
     assert describe_dsn(url) == "postgresql://transit:***@db.example:5432/transit"
+
+
+async def test_a_scratch_database_on_a_server_is_dropped_after(server_dsn: str, tmp_path: pathlib.Path) -> None:
+    async with scratch_database(server_dsn, tmp_path, "scratch_test") as dsn:
+        name = dsn.rsplit("/", 1)[1]
+        conn = await asyncpg.connect(dsn)
+        assert await conn.fetchval("SELECT current_database()") == name
+        await conn.close()
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        assert await admin.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", name) == 0
+    finally:
+        await admin.close()

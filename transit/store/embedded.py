@@ -108,6 +108,28 @@ async def open_database(database_url: str | None, data_dir: pathlib.Path) -> Asy
         )
 
 
+@asynccontextmanager
+async def scratch_database(database_url: str | None, data_dir: pathlib.Path,
+                           prefix: str = "scratch") -> AsyncIterator[str]:
+    """Yield the DSN of an empty database for one run (a benchmark): a new
+    database on ``database_url``'s server, dropped on exit; else an embedded
+    server's in ``data_dir``."""
+    if not database_url:
+        async with open_database(None, data_dir) as dsn:
+            yield dsn
+        return
+    name = f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield database_url.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 # ------------------------------------------------------------------ the embedded server
 
 
