@@ -10,14 +10,16 @@
 
 A poll is a lookup: a payload is rendered at most once every 10 s per sign
 and format, from the stop's board in the service's one board cache
-(minutes-to-go change with time even when no new snapshot comes). Errors are JSON ``{"error": {"code", "message"}}``.
+(minutes-to-go change with time even when no new snapshot comes), and again
+at once when the sign operators' messages change or one showing expires.
+Errors are JSON ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 from aiohttp import web
@@ -28,6 +30,7 @@ from signage.registry import Sign, SignRegistry
 from transit.arrivals import StopTimetable
 from transit.boards.board import StopBoard, StopBoards
 from transit.boards.cache import BoardCache, Reuse
+from transit.boards.messages import MessageIndex, for_sign, shown_until
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 
@@ -51,18 +54,23 @@ class SignPayloads:
     def __init__(self, boards: BoardCache) -> None:
         self._boards = boards
         self._network = boards.boards.network
-        # (made at, value): no snapshot kept, which would pin hundreds of old
-        # snapshots (millions of objects) for the collector to walk (docs/soak.md).
-        self._rendered: dict[tuple[str, str], tuple[float, Rendered]] = {}
+        # (made at, with this message index, valid until, value): no snapshot kept, which
+        # would pin hundreds of old snapshots (millions of objects) for the collector
+        # to walk (docs/soak.md).
+        self._rendered: dict[tuple[str, str], tuple[float, MessageIndex, float, Rendered]] = {}
         self._sign_boards: dict[str, tuple[StopBoard, SignBoard]] = {}
         self.renders = 0
 
     def get(self, sign: Sign, fmt: str, snapshot: LiveSnapshot, now: float) -> Rendered:
         key = (sign.sign_id, fmt)
         entry = self._rendered.get(key)
-        if entry is not None and _fresh(entry[0], now):
-            return entry[1]
+        index = self._boards.messages()
+        if entry is not None and _fresh(entry[0], now) and entry[1] is index and now < entry[2]:
+            return entry[3]
         board = self._sign_board(sign.stop_id, snapshot, now)
+        shown = for_sign(board.messages, sign.sign_id)
+        if shown is not board.messages:
+            board = replace(board, messages=shown)
         timezone = self._network.timezone
         if fmt == "json":
             rendered = render_json(board, sign.sign_id)
@@ -70,7 +78,7 @@ class SignPayloads:
             rendered = render_led(board, sign.led_columns, sign.led_rows, timezone)
         else:
             rendered = render_voice(board, timezone)
-        self._rendered[key] = (now, rendered)
+        self._rendered[key] = (now, index, shown_until(shown), rendered)
         self.renders += 1
         return rendered
 

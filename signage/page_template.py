@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-from signage.stop_page import PageLine, StopPage
+from signage.stop_page import PageLine, PageMessage, StopPage
 from transit.flow.crowding import LABELS
 
 NO_SCRIPT_REFRESH_S = 30
@@ -26,6 +26,8 @@ header{background:#0a5c36;color:#fff;padding:12px 16px}
 h1{font-size:30px;margin:0}
 .updated{font-size:16px;opacity:.9}
 .stale{background:#fde68a;color:#111;padding:8px 16px;font-size:18px}
+.notice{background:#fef3c7;border-left:6px solid #b45309;margin:0;padding:10px 16px;font-size:20px}
+.until{font-size:15px;color:#555;margin-left:6px}
 ul{list-style:none;margin:0;padding:0}
 .line{border-bottom:1px solid #ccc;padding:10px 16px}
 .name{font-size:26px;font-weight:bold}
@@ -50,7 +52,10 @@ function bus(n){var s=el('span','bus');
 s.appendChild(el('span','min',n.minutes<1?'即将到站':n.minutes+' 分钟'));
 if(!n.predicted)s.appendChild(el('span','plan','计划 '+n.clock));
 if(n.crowding)s.appendChild(el('span','crowd',n.crowding.label));return s}
-function draw(d){var list=document.getElementById('lines');list.textContent='';
+function notices(d){var box=document.getElementById('messages');box.textContent='';
+(d.messages||[]).forEach(function(m){var p=el('p','notice',m.text);
+p.appendChild(el('span','until','至 '+m.until));box.appendChild(p)})}
+function draw(d){notices(d);var list=document.getElementById('lines');list.textContent='';
 d.lines.forEach(function(l){var li=el('li','line');li.setAttribute('data-route',l.route_id);
 li.appendChild(el('span','name',l.line));li.appendChild(el('span','to',' 开往 '+l.headsign));
 var next=el('div','next');
@@ -85,6 +90,10 @@ def _line_item(line: PageLine) -> str:
             f'<span class="to"> 开往 {escape(line.headsign)}</span><div class="next">{buses}</div>{span}</li>')
 
 
+def _notice(message: PageMessage) -> str:
+    return f'<p class="notice">{escape(message.text)}<span class="until">至 {escape(message.until)}</span></p>'
+
+
 def _page(title: str, body: str, head: str = "") -> str:
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -103,6 +112,7 @@ def render_stop_page(page: StopPage, refresh_s: float) -> str:
         f'<main id="board" data-json="{json_url}" data-refresh="{refresh_s:g}">'
         f'<header><h1>{name}</h1><div class="updated">更新于 <span id="updated">{page.updated}</span></div></header>'
         '<div id="stale" class="stale" hidden>网络连接中断，显示的是上次更新的信息</div>'
+        f'<div id="messages">{"".join(_notice(m) for m in page.messages)}</div>'
         f'<ul id="lines">{"".join(_line_item(line) for line in page.lines)}</ul>'
         '<footer>“计划”为时刻表时间，其余为实时预测。</footer></main>'
         f"<script>{_SCRIPT}</script>"

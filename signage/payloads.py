@@ -4,7 +4,10 @@ JSON, fixed-width GB2312 LED text, and a Chinese voice text for the sign's speak
 Pure: ``sign_board`` turns the board (``transit.boards``: what a stop shows)
 into a sign's rows; ``render_*`` turn those into bytes. A time from the
 timetable is always marked (``scheduled_only``, "计划") and shown as a clock
-time, never as a countdown that would freeze.
+time, never as a countdown that would freeze. A sign operator's message
+(user input) goes into the JSON with ``<>&`` escaped, and onto the LED's
+bottom rows and into the voice as plain text (no markup is read there;
+control characters never get in, ``transit.boards.messages``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import orjson
 from transit.arrivals import Arrival, Source
 from transit.boards.board import StopBoard, StopMessage
 from transit.boards.lines import ServiceSpan
+from transit.boards.messages import json_safe
 from transit.flow.crowding import LABELS, Crowding, crowding_json, is_crowded
 from transit.model.network import Network
 
@@ -75,7 +79,7 @@ class SignBoard:
     stop_name: str
     at: float
     lines: tuple[SignLine, ...]
-    alerts: tuple[StopMessage, ...] = ()
+    messages: tuple[StopMessage, ...] = ()  # newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +193,11 @@ def render_json(board: SignBoard, sign_id: str) -> Rendered:
             }
             for line in board.lines
         ],
-        "alerts": [{"alert_id": m.message_id, "header": m.header, "description": m.description}
-                   for m in board.alerts],
+        "messages": [{"message_id": m.message_id, "text": m.text, "expires_at": int(m.expires_at)}
+                     for m in board.messages],
     })
+    if board.messages:
+        body = json_safe(body)
     return Rendered(body, etag_of(body), "application/json")
 
 
@@ -262,10 +268,38 @@ def _led_status(line: SignLine, timezone: str) -> str:
     return "暂无车辆"
 
 
+ELLIPSIS = "…"  # in GB2312 (A1AD): two columns
+
+
+def message_rows(text: str, columns: int, rows: int) -> list[str]:
+    """``text`` wrapped into at most ``rows`` rows of ``columns`` display
+    columns (never half a character); what does not fit is cut with '…'."""
+    out: list[str] = []
+    rest = led_safe(text)
+    while rest and len(out) < rows:
+        kept, width = 0, 0
+        while kept < len(rest) and width + char_width(rest[kept]) <= columns:
+            width += char_width(rest[kept])
+            kept += 1
+        if kept == 0:
+            break
+        row, rest = rest[:kept], rest[kept:]
+        if rest and len(out) == rows - 1:
+            while display_width(row) + char_width(ELLIPSIS) > columns and row:
+                row = row[:-1]
+            row += ELLIPSIS
+        out.append(fit(row, columns))
+    return out
+
+
 def led_lines(board: SignBoard, columns: int, rows: int, timezone: str) -> list[str]:
     """``rows`` lines of exactly ``columns`` display columns each: one bus line
     a row ("1路 七一路口    3分钟"), the status right-aligned; lines beyond
-    ``rows`` are left off, blank rows fill the rest."""
+    ``rows`` are left off, blank rows fill the rest. The newest message, if
+    any, takes the bottom rows (all but the first; the only one on a
+    one-row sign)."""
+    notice = message_rows(board.messages[0].text, columns, max(1, rows - 1)) if board.messages and rows else []
+    rows -= len(notice)
     out = []
     for line in board.lines[:rows]:
         status = _led_status(line, timezone)
@@ -276,7 +310,7 @@ def led_lines(board: SignBoard, columns: int, rows: int, timezone: str) -> list[
     if not out and rows:
         out.append(fit(board.stop_name, columns))
     out.extend(" " * columns for _ in range(rows - len(out)))
-    return out
+    return out + notice
 
 
 def render_led(board: SignBoard, columns: int, rows: int, timezone: str) -> Rendered:
@@ -288,8 +322,8 @@ def render_led(board: SignBoard, columns: int, rows: int, timezone: str) -> Rend
 # Voice -------------------------------------------------------------------------------
 
 def voice_text(board: SignBoard, timezone: str) -> str:
-    """What the speaker says: the next bus of every line, in Chinese."""
-    phrases = []
+    """What the speaker says: the messages, then the next bus of every line, in Chinese."""
+    phrases = [f"乘客请注意：{m.text.rstrip('。.！!')}" for m in board.messages]
     for line in board.lines:
         upcoming = [a for a in line.arrivals if a.state is not ArrivalState.JUST_LEFT]
         head = f"{line.line} 开往 {line.headsign}"

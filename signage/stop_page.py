@@ -1,7 +1,8 @@
 """What the stop page behind a QR code shows of a stop board, and its JSON.
 
 Pure: the board (``transit.boards``: what a stop shows) comes in; the page's
-rows come out, one per line and direction boarding at the stop.
+rows come out, one per line and direction boarding at the stop, under the
+sign operators' messages showing there (user input: escaped in the JSON too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import orjson
 
 from transit.arrivals import Source
 from transit.boards.board import StopBoard
+from transit.boards.messages import json_safe
 from transit.flow.crowding import Crowding, crowding_json
 
 ARRIVALS_PER_LINE = 3
@@ -41,12 +43,20 @@ class PageLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PageMessage:
+    message_id: int
+    text: str
+    until: str  # HH:MM local: when it expires
+
+
+@dataclass(frozen=True, slots=True)
 class StopPage:
     stop_id: str
     name: str
     updated: str  # HH:MM:SS local, of the board's instant
     at: float
     lines: tuple[PageLine, ...]
+    messages: tuple[PageMessage, ...] = ()  # newest first
 
 
 def stop_page(board: StopBoard, timezone: str) -> StopPage:
@@ -71,11 +81,12 @@ def stop_page(board: StopBoard, timezone: str) -> StopPage:
         lines.append(PageLine(line.route_id, line.short_name or line.route_id, line.headsign,
                               hhmm(span.first) if span else None, hhmm(span.last) if span else None, buses))
     updated = datetime.fromtimestamp(now, zone).strftime("%H:%M:%S")
-    return StopPage(board.stop_id, board.stop_name, updated, now, tuple(lines))
+    messages = tuple(PageMessage(m.message_id, m.text, hhmm(m.expires_at)) for m in board.messages)
+    return StopPage(board.stop_id, board.stop_name, updated, now, tuple(lines), messages)
 
 
 def page_json(page: StopPage) -> bytes:
-    return orjson.dumps({
+    body = orjson.dumps({
         "stop_id": page.stop_id,
         "name": page.name,
         "updated": page.updated,
@@ -87,4 +98,6 @@ def page_json(page: StopPage) -> bytes:
                        "crowding": crowding_json(n.crowding)} for n in line.next]}
             for line in page.lines
         ],
+        "messages": [{"message_id": m.message_id, "text": m.text, "until": m.until} for m in page.messages],
     })
+    return json_safe(body) if page.messages else body

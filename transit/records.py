@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 
 class PaymentMedium(enum.StrEnum):
@@ -78,5 +79,18 @@ class StopEvent:
     stop_sequence: int
     stop_id: str
     vehicle_id: str
+    arrival: float | None
+    departure: float | None
+
+
+class ObservedCall(NamedTuple):
+    """A stop event as the reports read a whole day of them: the same fields
+    as ``StopEvent`` but the vehicle, as a plain tuple (a city's 60,000 a
+    day load several times faster than as frozen dataclasses)."""
+
+    service_date: date
+    trip_id: str
+    stop_sequence: int
+    stop_id: str
     arrival: float | None
     departure: float | None

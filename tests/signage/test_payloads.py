@@ -82,7 +82,7 @@ def test_json_is_compact_and_carries_every_field() -> None:
     rendered = render_json(board("S2", now, snapshot_with_t2(now, now + 200)), "TC-S2")
     assert b" " not in rendered.body.replace("七一路口".encode(), b"")
     payload = orjson.loads(rendered.body)
-    assert payload["sign_id"] == "TC-S2" and payload["stop_name"] == "红旗街十字" and payload["alerts"] == []
+    assert payload["sign_id"] == "TC-S2" and payload["stop_name"] == "红旗街十字" and payload["messages"] == []
     (line,) = payload["lines"]
     assert line["arrivals"] == [{"minutes": 3, "time": int(now + 200), "state": "coming", "scheduled": False,
                                  "vehicle_id": "TC0001", "crowding": None}]

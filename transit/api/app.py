@@ -23,6 +23,7 @@ from transit.api.gtfsrt import (
 )
 from signage.endpoints import add_sign_routes
 from signage.health import SignHealth
+from signage.messages import MessageBook
 from signage.pages import add_stop_page_routes
 from signage.registry import SignRegistry
 from transit.api.accuracy import add_accuracy_routes
@@ -40,7 +41,8 @@ from transit.api.ratelimit import KeyPolicy
 from transit.api.tap_push import ReaderPush, add_tap_push_routes
 from transit.arrivals import StopTimetable
 from transit.boards.board import StopBoards
-from transit.boards.cache import BoardCache
+from transit.boards.cache import BoardCache, no_messages
+from transit.boards.messages import sign_places
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.model.line_names import line_order_key
 from transit.store import Pool
@@ -193,6 +195,15 @@ def _add_console(app: web.Application, context: ServiceContext, store: Pool, con
                                          live_version=(context.schedule_version, context.network)))
 
 
+def _message_book(context: ServiceContext, store: Pool | None, access: PassengerAccess | None) -> MessageBook | None:
+    """The sign operators' messages (sent in the console, shown on every
+    channel's boards), when there are a store and signs."""
+    if store is None or access is None:
+        return None
+    return MessageBook(store, sign_places(context.network, ((s.sign_id, s.stop_id) for s in access.signs)),
+                       context.clock)
+
+
 def init_app(
     context: ServiceContext,
     access: PassengerAccess | None = None,
@@ -216,18 +227,18 @@ def init_app(
     app.router.add_get("/api/vehicles", list_vehicles)
     add_accuracy_routes(app)
     snapshot = lambda: context.live.snapshot  # noqa: E731 - read at each poll
-    # Sign health: recorded by the sign endpoints, read by the console's alarms.
-    sign_health = SignHealth()
-    console_work: list[Work] = []
+    sign_health = SignHealth()  # recorded by the sign endpoints, read by the console's alarms and sign pages
+    messages = _message_book(context, store, access)
+    work: list[Work] = [] if messages is None else [("sign_messages", messages.run)]
     if store is not None:
         add_draft_routes(app, store)
         add_flow_routes(app, store)
         if console is not None:
-            signs = None if access is None else SignSources(access.signs, sign_health)
-            console_work = _add_console(app, context, store, console, wall_clock, signs)
+            signs = None if access is None else SignSources(access.signs, sign_health, messages=messages)
+            work += _add_console(app, context, store, console, wall_clock, signs)
     timetable = StopTimetable(context.network)
     # The one cache of stop boards: signs, stop pages, the app and live push render from it.
-    boards = BoardCache(StopBoards(context.network, timetable))
+    boards = BoardCache(StopBoards(context.network, timetable), no_messages if messages is None else messages.index)
     add_stop_page_routes(app, network=context.network, timetable=timetable, snapshot=snapshot,
                          clock=context.clock, boards=boards)
     if access is not None:
@@ -245,7 +256,7 @@ def init_app(
     hub = add_live_push_routes(app, network=context.network, timetable=timetable,
                                snapshot=snapshot, clock=context.clock, limits=PushLimits(), boards=boards)
     lag = LoopLagMonitor()
-    app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run), *console_work]
+    app[BACKGROUND] = [("live_push", hub.run), ("loop_lag", lag.run), *work]
     if ingest is not None:
         push = add_push_routes(app, ingest.sink, context.clock, ingest.push_keys)
         taps = None if ingest.taps is None else add_tap_push_routes(app, ingest.taps, context.clock)

@@ -28,6 +28,7 @@ from transit.api.ratelimit import KeyPolicy, TokenBuckets, retry_after_header
 from transit.arrivals import Source, StopTimetable
 from transit.boards.board import StopBoard, StopBoards
 from transit.boards.cache import BoardCache, Reuse
+from transit.boards.messages import json_safe
 from transit.flow.crowding import crowding_json, find_crowding
 from transit.freshness import LIVE_MAX_AGE_S, is_fresh
 from transit.geo import gcj02_to_wgs84
@@ -83,6 +84,8 @@ class ArrivalBodies:
         if entry is not None and entry[0] is board:
             return entry[1]
         body = orjson.dumps(_arrivals(self._index, board, coords))
+        if board.messages:  # user input: no markup for a client that takes it for HTML
+            body = json_safe(body)
         self._bodies[key] = (board, body)
         self.builds += 1
         return body
@@ -167,7 +170,8 @@ async def stop_arrivals(request: web.Request) -> web.Response:
 
 
 def _arrivals(index: NetworkIndex, board: StopBoard, coords: Coords) -> dict[str, Any]:
-    """Every arrival on the board, grouped by route (a line ending here too)."""
+    """Every arrival on the board, grouped by route (a line ending here too),
+    and the sign operators' messages showing at the stop."""
     network = index.network
     by_line: dict[str, list[dict[str, Any]]] = {}
     for a in board.arrivals:
@@ -187,7 +191,10 @@ def _arrivals(index: NetworkIndex, board: StopBoard, coords: Coords) -> dict[str
         })
     lines = [{"route_id": r, "short_name": network.routes[r].short_name, "arrivals": by_line[r]}
              for r in sorted(by_line, key=lambda r: line_order_key(network.routes[r].short_name))]
-    return {"stop": index.stops[coords][board.stop_id], "at": round(board.at), "coords": coords.value, "lines": lines}
+    messages = [{"message_id": m.message_id, "text": m.text, "expires_at": round(m.expires_at)}
+                for m in board.messages]
+    return {"stop": index.stops[coords][board.stop_id], "at": round(board.at), "coords": coords.value, "lines": lines,
+            "messages": messages}
 
 
 async def get_line(request: web.Request) -> web.Response:

@@ -6,8 +6,8 @@ order, their next arrivals within the hour (live where a bus is tracked and
 its prediction fresh, else the timetable, marked as such), the first and last
 bus of the service days running then, and how fresh its live part is; each
 predicted arrival's crowding: the bus's load now, on the trip it runs (a
-first answer: not yet its expected load when it reaches this stop); the
-stop's messages stay empty until their issue.
+first answer: not yet its expected load when it reaches this stop); and the
+sign operators' messages showing there (``transit.boards.messages``).
 
 Pure: the network, the predictions, the crowding and the time come in as arguments.
 """
@@ -38,11 +38,12 @@ class LineBoard:
 
 @dataclass(frozen=True, slots=True)
 class StopMessage:
-    """A disruption or notice for passengers at the stop (filled by a later issue)."""
+    """A sign operator's message for passengers at the stop (``transit.boards.messages``)."""
 
-    message_id: str
-    header: str
-    description: str
+    message_id: int
+    text: str  # user input: every channel escapes it
+    expires_at: float  # Unix seconds, the service clock
+    sign_id: str | None = None  # sent to this one sign of the stop; None: to every sign there
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,10 @@ class StopBoards:
         self._days_at: tuple[float, date, date] = (float("nan"), date.min, date.min)
 
     def build(self, predictions: PredictionBoard, stop_id: str, now: float,
-              crowding: Mapping[str, Crowding] = NO_CROWDING) -> StopBoard:
+              crowding: Mapping[str, Crowding] = NO_CROWDING,
+              messages: tuple[StopMessage, ...] = ()) -> StopBoard:
         """The board of ``stop_id`` at ``now``, with the buses' ``crowding``
-        (the live snapshot's, by vehicle)."""
+        (the live snapshot's, by vehicle) and the ``messages`` showing there."""
         network, lines = self.network, self.lines
         arrivals = list_arrivals(network, self.timetable, predictions, stop_id, now, HORIZON_S)
         if crowding:
@@ -99,6 +101,7 @@ class StopBoards:
             (lines.service_day(stop_id, today - timedelta(days=1)), lines.service_day(stop_id, today)),
             service_day,
             min((a.made_at for a in arrivals if a.made_at is not None), default=None),
+            messages,
         )
 
     def _days(self, now: float) -> tuple[date, date]:

@@ -57,7 +57,7 @@ def csv_cells(entry: AuditEntry, timezone: str) -> list[str]:
     at = datetime.fromtimestamp(entry.at, ZoneInfo(timezone)).isoformat(timespec="seconds")
     cells = ["" if entry.id is None else str(entry.id), at, entry.actor, entry.role, entry.action,
              entry.object_type, entry.object_id, json_text(entry.before), json_text(entry.after), entry.reason]
-    return [_as_text(cell) for cell in cells]
+    return [spreadsheet_text(cell) for cell in cells]
 
 
 def json_text(value: Mapping[str, Any] | None) -> str:
@@ -65,5 +65,6 @@ def json_text(value: Mapping[str, Any] | None) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _as_text(cell: str) -> str:
+def spreadsheet_text(cell: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (see ``_FORMULA_START``)."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell

@@ -13,7 +13,6 @@ live snapshot), the vehicles, the network and ``now`` come in.
 from __future__ import annotations
 
 import statistics
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from datetime import date
 from transit.freshness import is_fresh
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids
-from transit.tracking.departures import Departure, RecentDepartures, StopKey
+from transit.tracking.departures import RecentDepartures, StopKey
 from transit.tracking.state import VehicleState
 
 # A bus whose last departure is not in the book (a missed stop event) is
@@ -47,38 +46,50 @@ class Headway:
 
 
 class ScheduledHeadways:
-    """The timetable's headway at any call, built once per network."""
+    """The timetable's headway at any call: since the line's previous
+    scheduled departure at that stop in that direction on the same service
+    day (another trip's: a loop's second call does not count its first).
+    Worked out for a whole service day at once, the first time it is asked."""
+
+    KEPT_DAYS = 3
 
     def __init__(self, network: Network) -> None:
-        calls: dict[StopKey, list[tuple[int, str]]] = defaultdict(list)
+        # Per line, direction and stop: (departure, trip, its stop index, its service) in order.
+        calls: dict[StopKey, list[tuple[int, str, int, str]]] = defaultdict(list)
         for trip in network.trips.values():
             stop_ids = network.patterns[trip.pattern_id].stop_ids
             for index, stop_id in enumerate(stop_ids):
-                calls[trip.route_id, trip.direction_id, stop_id].append((trip.departures[index], trip.trip_id))
-        self._calls = {key: sorted(found) for key, found in calls.items()}
+                calls[trip.route_id, trip.direction_id, stop_id].append(
+                    (trip.departures[index], trip.trip_id, index, trip.service_id))
+        self._calls = tuple(sorted(found) for found in calls.values())
         self._network = network
-        self._services: dict[date, frozenset[str]] = {}
+        self._days: dict[date, dict[tuple[str, int], float]] = {}
 
-    def headway_s(self, route_id: str, direction_id: int, stop_id: str, departure: Departure) -> float | None:
-        """Seconds from the previous scheduled departure of the line's trips in
-        that direction at ``stop_id`` on the departure's service day to the
-        departure's own; None for the day's first."""
-        trip = self._network.trips[departure.trip_id]
-        seconds = trip.departures[departure.stop_index]
-        calls = self._calls.get((route_id, direction_id, stop_id), [])
-        active = self._active(departure.service_date)
-        trips = self._network.trips
-        for before in range(bisect_left(calls, (seconds, departure.trip_id)) - 1, -1, -1):
-            earlier, trip_id = calls[before]
-            if trip_id != departure.trip_id and trips[trip_id].service_id in active:
-                return float(seconds - earlier)
-        return None
+    def headway_s(self, trip_id: str, stop_index: int, service_date: date) -> float | None:
+        """Seconds from the previous scheduled departure to this call's (the
+        trip's ``stop_index``-th stop); None for the day's first there."""
+        return self._of_day(service_date).get((trip_id, stop_index))
 
-    def _active(self, day: date) -> frozenset[str]:
-        found = self._services.get(day)
+    def _of_day(self, day: date) -> dict[tuple[str, int], float]:
+        found = self._days.get(day)
         if found is None:
-            found = self._services[day] = active_service_ids(self._network, day)
+            while len(self._days) >= self.KEPT_DAYS:
+                del self._days[next(iter(self._days))]
+            found = self._days[day] = self._build(day)
         return found
+
+    def _build(self, day: date) -> dict[tuple[str, int], float]:
+        active = active_service_ids(self._network, day)
+        table: dict[tuple[str, int], float] = {}
+        for calls in self._calls:
+            running = [call for call in calls if call[3] in active]
+            for i, (seconds, trip_id, index, _) in enumerate(running):
+                before = i - 1
+                while before >= 0 and running[before][1] == trip_id:
+                    before -= 1
+                if before >= 0:
+                    table[trip_id, index] = float(seconds - running[before][0])
+        return table
 
 
 def list_headways(network: Network, scheduled: ScheduledHeadways, vehicles: Iterable[VehicleState],
@@ -111,7 +122,7 @@ def _measure(network: Network, scheduled: ScheduledHeadways, vehicle: VehicleSta
         if position == 0:
             return None  # nobody left before it within the hour the book keeps
         mine, ahead = at_stop[position], at_stop[position - 1]
-        timetable = scheduled.headway_s(trip.route_id, trip.direction_id, stop_ids[index], mine)
+        timetable = scheduled.headway_s(mine.trip_id, mine.stop_index, mine.service_date)
         if timetable is None or timetable <= 0:
             return None
         return Headway(trip.route_id, trip.direction_id, vehicle.vehicle_id, ahead.vehicle_id,

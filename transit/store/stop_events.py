@@ -7,7 +7,7 @@ from datetime import date
 
 import asyncpg
 
-from transit.records import StopEvent
+from transit.records import ObservedCall, StopEvent
 from transit.store.instants import to_datetime_or_none, to_seconds_or_none
 
 _COLUMNS = ("service_date", "trip_id", "stop_sequence", "stop_id", "vehicle_id", "arrival", "departure")
@@ -80,3 +80,41 @@ async def list_stop_events(
         )
         for row in rows
     ]
+
+
+async def list_observed_calls(pool: asyncpg.Pool, service_date: date) -> list[ObservedCall]:
+    """A service day's events for the reports, in no order: instants as
+    Unix seconds straight from the database (no datetime per value)."""
+    rows = await pool.fetch(
+        """
+        SELECT trip_id, stop_sequence, stop_id, extract(epoch FROM arrival)::float8,
+               extract(epoch FROM departure)::float8
+        FROM stop_events WHERE service_date = $1
+        """, service_date)
+    return [ObservedCall(service_date, *row) for row in rows]
+
+
+async def list_event_days(pool: asyncpg.Pool, limit: int) -> list[date]:
+    """The latest ``limit`` service days with stop events, newest first. A
+    skip scan on the primary key: one index probe per day, however many
+    events each holds."""
+    rows = await pool.fetch(
+        """
+        WITH RECURSIVE days (day, n) AS (
+            (SELECT service_date, 1 FROM stop_events ORDER BY service_date DESC LIMIT 1)
+            UNION ALL
+            SELECT (SELECT service_date FROM stop_events WHERE service_date < days.day
+                    ORDER BY service_date DESC LIMIT 1), n + 1
+            FROM days WHERE days.day IS NOT NULL AND n < $1
+        )
+        SELECT day FROM days WHERE day IS NOT NULL
+        """, limit)
+    return [row["day"] for row in rows]
+
+
+async def stop_events_mark(pool: asyncpg.Pool, service_date: date) -> tuple[int, float | None]:
+    """How many events the day has and when the last was written: what
+    changes whenever the day's events do (a report made from them is stale)."""
+    row = await pool.fetchrow("SELECT count(*) AS n, max(updated_at) AS last FROM stop_events"
+                              " WHERE service_date = $1", service_date)
+    return row["n"], to_seconds_or_none(row["last"])

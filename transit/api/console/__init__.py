@@ -1,6 +1,7 @@
 """The dispatcher console (issue 14), mounted under ``/console``: log-in and
 log-out, the home page, the audit log, timetable approval, and with the live state
-the live view (map, line ladders, headways) and the alarms. Later screens add their routes
+the live view (map, line ladders, headways), the alarms, the reports and (when
+the service has signs) the signs' health and messages. Later screens add their routes
 to the sub-application ``add_console`` returns, behind the same guard
 (``transit.api.console.app``)."""
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from transit.api.console import alarm_pages, auth, draft_acts, drafts, live, pages
+from transit.api.console import alarm_pages, auth, draft_acts, drafts, live, pages, reports, signs
 from transit.api.console.alarm_watch import AlarmWatch
 from transit.api.console.app import CONSOLE, CONSOLE_APP, Console, ConsoleSettings, security_headers, guard
 from transit.api.console.html import PREFIX
@@ -89,14 +90,18 @@ def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, v
     router.add_get("/alarms.json", alarm_pages.alarms_json, name="console.alarms_json")
     router.add_post("/alarms/{alarm_id}/ack", alarm_pages.acknowledge, name="console.acknowledge")
     router.add_get("/socket", socket.handle, name="console.socket")
+    reports.add_report_pages(console, pool, view)
+    signs.add_sign_pages(console, view)
 
 
 def list_console_work(console: web.Application) -> list[Work]:
-    """What must run beside a console with the live view: the alarm watch and the socket's rounds."""
+    """What must run beside a console with the live view: the alarm watch,
+    the socket's rounds and the reports' round keeping today ready."""
     if live.LIVE not in console:
         return []
     mounted = console[live.LIVE]
-    return [("console_alarms", mounted.watch.run), ("console_socket", mounted.socket.run)]
+    return [("console_alarms", mounted.watch.run), ("console_socket", mounted.socket.run),
+            ("console_reports", console[reports.REPORTS].keep_ready)]
 
 
 async def _to_home(request: web.Request) -> web.Response:

@@ -81,7 +81,9 @@ def page(lang: str, title: str, body: str, *, path: str, user: User | None = Non
     if user is not None and csrf_token is not None:
         badge = "" if alarm_count is None else f' <span class="badge" id="alarm-count">{alarm_count}</span>'
         who = (f'<nav><a href="{PREFIX}/live">{_t(lang, "live_title")}</a>'
-               f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}{badge}</a></nav>'
+               f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}{badge}</a>'
+               f'<a href="{PREFIX}/reports">{_t(lang, "reports_title")}</a>'
+               f'<a href="{PREFIX}/signs">{_t(lang, "signs_title")}</a></nav>'
                f'<span class="who" id="who">{escape(user.display_name)} ({escape(user.username)})</span>'
                f'<form method="post" action="{PREFIX}/logout">{csrf_field(csrf_token)}'
                f'<button type="submit">{_t(lang, "log_out")}</button></form>')
@@ -122,18 +124,21 @@ def grant_text(lang: str, grant: Grant) -> str:
     return f"{role_name(lang, grant.role)} · {scope_name(lang, grant.scope.kind, grant.scope.ids)}"
 
 
-def home_page(lang: str, user: User, csrf_token: str, *, can_audit: bool) -> str:
+def home_page(lang: str, user: User, csrf_token: str, *, can_audit: bool, screens: Sequence[str] = ()) -> str:
+    """``screens``: the operational screens this service has (``live``,
+    ``alarms``, ``reports``, ``signs``), linked in that order."""
     roles = "".join(f'<li data-role="{escape(g.role)}">{escape(grant_text(lang, g))}</li>' for g in user.grants)
     links = f'<p><a href="{PREFIX}/drafts" id="to-drafts">{_t(lang, "drafts_title")}</a></p>'
     if can_audit:
         links += f'<p><a href="{PREFIX}/audit">{_t(lang, "audit_title")}</a></p>'
+    operations = " · ".join(f'<a href="{PREFIX}/{name}" id="to-{name}">{_t(lang, name + "_title")}</a>'
+                            for name in screens)
     body = (
         f'<h1>{_t(lang, "home_title")}</h1><div class="card">'
         f'<p>{_t(lang, "logged_in_as")}: <strong id="display-name">{escape(user.display_name)}</strong>'
         f' ({escape(user.username)})</p>'
         f'<h2>{_t(lang, "your_roles")}</h2><ul id="roles">{roles}</ul>{links}</div>'
-        f'<div class="card"><p><a href="{PREFIX}/live">{_t(lang, "live_title")}</a> · '
-        f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}</a></p><p>{_t(lang, "more_soon")}</p></div>'
+        + (f'<div class="card"><p>{operations}</p></div>' if operations else "")
     )
     return page(lang, TEXTS[lang]["home_title"], body, path=f"{PREFIX}/", user=user, csrf_token=csrf_token)
 

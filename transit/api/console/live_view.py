@@ -12,6 +12,7 @@ from functools import cached_property
 
 from signage.endpoints import DEFAULT_OFFLINE_S
 from signage.health import SignHealth
+from signage.messages import MessageBook
 from signage.registry import SignRegistry
 from transit.console.access import Action, Actor, Target, decide
 from transit.console.alarms import OfflineSign
@@ -31,11 +32,13 @@ FRAME_REUSE_S = 0.25
 
 @dataclass(frozen=True)
 class SignSources:
-    """The sign registry and the health the sign endpoints record."""
+    """The sign registry, the health the sign endpoints record and the
+    messages the boards show (with the store behind them)."""
 
     registry: SignRegistry
     health: SignHealth
     offline_after_s: float = DEFAULT_OFFLINE_S
+    messages: MessageBook | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The console's pages so far: the home page (who is logged in, with which
-roles; the later screens hang off it), the audit log for admins and its CSV
-export, and the stylesheet."""
+"""The console's general pages: the home page (who is logged in, with which
+roles, and the screens this service has), the audit log for admins and its
+CSV export, the stylesheet and the live pages' script."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from aiohttp import web
 
 from transit.api.console.app import CONSOLE, html_response, language, permit, visit_of
 from transit.api.console.html import STYLE, audit_page, home_page
+from transit.api.console.live import LIVE
 from transit.api.console.live_html import LIVE_STYLE
+from transit.api.console.reports import REPORTS
+from transit.api.console.reports_html import REPORT_STYLE
+from transit.api.console.signs import SIGN_DESK
 from transit.console.access import Action, Target, decide
 from transit.console.audit import CSV_HEADER, csv_cells
 from transit.store.audit import iter_audit, list_audit
@@ -26,7 +30,11 @@ AUDIT_TARGET = Target("audit")
 async def home(request: web.Request) -> web.Response:
     session = visit_of(request).session
     can_audit = decide(session.user.actor, Action.VIEW_AUDIT, AUDIT_TARGET).allowed
-    return html_response(home_page(language(request), session.user, session.csrf_token, can_audit=can_audit))
+    mounted = request.config_dict
+    screens = [name for name, key in (("live", LIVE), ("alarms", LIVE), ("reports", REPORTS), ("signs", SIGN_DESK))
+               if key in mounted]
+    return html_response(home_page(language(request), session.user, session.csrf_token, can_audit=can_audit,
+                                   screens=screens))
 
 
 async def audit(request: web.Request) -> web.Response:
@@ -70,7 +78,7 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 async def stylesheet(request: web.Request) -> web.Response:
-    return web.Response(text=STYLE + LIVE_STYLE, content_type="text/css", charset="utf-8",
+    return web.Response(text=STYLE + LIVE_STYLE + REPORT_STYLE, content_type="text/css", charset="utf-8",
                         headers={"Cache-Control": "max-age=3600"})
 
 

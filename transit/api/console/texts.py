@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from transit.api.console import texts_approval, texts_live
+from transit.api.console import texts_approval, texts_live, texts_reports, texts_signs
 from transit.console.access import Role, ScopeKind
 
 LANGUAGES = ("zh", "en")
@@ -32,7 +32,7 @@ _ZH = {
     "home_title": "首页",
     "logged_in_as": "当前用户",
     "your_roles": "角色与范围",
-    "more_soon": "报表与站牌管理将在此处接入。",
+    "reports_title": "报表",
     "audit_title": "审计日志",
     "audit_csv": "导出 CSV",
     "audit_empty": "暂无记录。",
@@ -69,7 +69,7 @@ _EN = {
     "home_title": "Home",
     "logged_in_as": "Logged in as",
     "your_roles": "Roles and scopes",
-    "more_soon": "Reports and signs will hang off this page.",
+    "reports_title": "Reports",
     "audit_title": "Audit log",
     "audit_csv": "Export CSV",
     "audit_empty": "No entries yet.",
@@ -95,8 +95,8 @@ _ROLES = {
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"zh": MappingProxyType(_ZH | texts_live.ZH | texts_approval.ZH),
-     "en": MappingProxyType(_EN | texts_live.EN | texts_approval.EN)})
+    {"zh": MappingProxyType(_ZH | texts_live.ZH | texts_approval.ZH | texts_signs.ZH | texts_reports.ZH),
+     "en": MappingProxyType(_EN | texts_live.EN | texts_approval.EN | texts_signs.EN | texts_reports.EN)})
 
 
 def choose_language(asked: str | None, remembered: str | None) -> str:

@@ -1,0 +1,170 @@
+"""What the reports are computed from, kept between page loads: a service
+day's adherence and regularity (from its stop events, against the live
+network's timetable) and its ridership sums (from its stored flow).
+
+A day's results are kept while its data stands: once they are
+``recheck_s`` old, the next page gets them as they are and starts a check
+of the day's stop events (count and last write) behind it, recomputing
+when they changed; so a past day is computed once, today's at most once a
+``recheck_s``, and only a day nobody asked for yet makes a page wait. A
+flow day is kept while its build time is unchanged. The computing runs in
+a thread, off the event loop that serves the signs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from transit.console.adherence import DelayCell, DelayCount, Delays, adherence_cells, line_adherence, list_delays
+from transit.console.headways import ScheduledHeadways
+from transit.console.regularity import LineRegularity, line_regularity, list_observed_headways
+from transit.console.ridership import DirectionLoad, LineHour
+from transit.flow.peaks import PeakLoadPoint
+from transit.model.network import Network
+from transit.records import ObservedCall
+from transit.store import Pool
+from transit.store.flow import FlowDayNotFound, get_flow_day
+from transit.store.flow_reports import list_direction_loads, list_line_hours, list_peak_load_points
+from transit.store.stop_events import list_observed_calls, stop_events_mark
+
+_log = logging.getLogger(__name__)
+
+KEPT_DAYS = 4
+WARM_EVERY_S = 600.0  # the current day is recomputed at most this often when nobody asks
+
+
+@dataclass(frozen=True)
+class EventReports:
+    day: date
+    events: int
+    delays: Delays  # by cell; a line's cells are counted when asked (a few hundred of some 25,000)
+    lines: dict[str, DelayCount]
+    regularity: tuple[LineRegularity, ...]
+    computed_at: float  # wall clock
+    _cells: dict[str, list[DelayCell]] = field(default_factory=dict, repr=False, compare=False)
+
+    def cells(self, route_ids: frozenset[str]) -> list[DelayCell]:
+        """The cells of these lines, counted once per line."""
+        missing = route_ids - self._cells.keys()
+        if missing:
+            for route_id in missing:
+                self._cells[route_id] = []
+            for cell in adherence_cells(self.delays, frozenset(missing)):
+                self._cells[cell.route_id].append(cell)
+        return [c for r in sorted(route_ids) for c in self._cells[r]]
+
+
+@dataclass(frozen=True)
+class FlowSums:
+    day: date
+    built_at: datetime
+    hours: tuple[LineHour, ...]
+    loads: tuple[DirectionLoad, ...]
+    peaks: tuple[PeakLoadPoint, ...]
+
+
+def compute_event_reports(network: Network, scheduled: ScheduledHeadways, day: date,
+                          events: Sequence[ObservedCall], computed_at: float) -> EventReports:
+    delays = list_delays(network, events)
+    return EventReports(day, len(events), delays, line_adherence(delays),
+                        tuple(line_regularity(list_observed_headways(network, scheduled, events))), computed_at)
+
+
+class ReportBook:
+    def __init__(self, pool: Pool, network: Network, clock: Callable[[], float] = time.time,
+                 recheck_s: float = 60.0) -> None:
+        self.network = network
+        self._pool = pool
+        self._clock = clock  # the wall clock: how old a result is
+        self._recheck_s = recheck_s
+        self._scheduled: ScheduledHeadways | None = None  # made in the first computation's thread
+        # day -> (the events' mark, checked at, reports)
+        self._events: OrderedDict[date, tuple[tuple[int, float | None], float, EventReports]] = OrderedDict()
+        self._flows: OrderedDict[date, FlowSums] = OrderedDict()
+        self._lock = asyncio.Lock()  # one computation at a time (ScheduledHeadways memoises)
+        self._refreshing: asyncio.Task[EventReports] | None = None
+        self.computed = 0  # days computed (tests)
+
+    def warm(self, day: date) -> None:
+        """Start computing ``day`` now unless it is held and fresh (the reports'
+        index does, and the book's own round: the report a user picks next is ready)."""
+        held = self._events.get(day)
+        if held is None or self._clock() - held[1] >= self._recheck_s:
+            self._refresh_later(day)
+
+    async def run(self, today: Callable[[], date], every_s: float = WARM_EVERY_S) -> None:
+        """Keep the current service day's reports ready: warm it every ``every_s``."""
+        while True:
+            self.warm(today())
+            await asyncio.sleep(every_s)
+
+    async def event_reports(self, day: date) -> EventReports:
+        """The day's reports: computed now the first time; later the ones held,
+        refreshed behind the answer once they are ``recheck_s`` old (a page
+        never waits for today's stream of new events)."""
+        held = self._events.get(day)
+        if held is None:
+            return await self._refresh(day)
+        if self._clock() - held[1] >= self._recheck_s:
+            self._refresh_later(day)
+        return held[2]
+
+    def _refresh_later(self, day: date) -> None:
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.create_task(self._refresh(day), name=f"report_refresh_{day}")
+            self._refreshing.add_done_callback(_log_failure)
+
+    async def _refresh(self, day: date) -> EventReports:
+        """Compute the day unless its events are as they were (or it was just checked)."""
+        async with self._lock:
+            now = self._clock()
+            held = self._events.get(day)
+            if held is not None and now - held[1] < self._recheck_s:
+                return held[2]
+            mark = await stop_events_mark(self._pool, day)
+            if held is not None and held[0] == mark:
+                self._events[day] = (mark, now, held[2])
+                return held[2]
+            events = await list_observed_calls(self._pool, day)
+            reports = await asyncio.to_thread(self._compute, day, events, now)
+            self.computed += 1
+            _keep(self._events, day, (mark, now, reports))
+            return reports
+
+    def _compute(self, day: date, events: Sequence[ObservedCall], now: float) -> EventReports:
+        if self._scheduled is None:
+            self._scheduled = ScheduledHeadways(self.network)
+        return compute_event_reports(self.network, self._scheduled, day, events, now)
+
+    async def flow_sums(self, day: date) -> FlowSums | None:
+        """The day's sums; None when no flow was built for it."""
+        try:
+            built = await get_flow_day(self._pool, day)
+        except FlowDayNotFound:
+            return None
+        held = self._flows.get(day)
+        if held is not None and held.built_at == built.built_at:
+            return held
+        sums = FlowSums(day, built.built_at, tuple(await list_line_hours(self._pool, day)),
+                        tuple(await list_direction_loads(self._pool, day)),
+                        tuple(await list_peak_load_points(self._pool, day, self.network.timezone)))
+        _keep(self._flows, day, sums)
+        return sums
+
+
+def _log_failure(task: asyncio.Task[EventReports]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.warning("report_refresh_failed task=%s", task.get_name(), exc_info=task.exception())
+
+
+def _keep(held: OrderedDict, day: date, value: object) -> None:  # type: ignore[type-arg]
+    held[day] = value
+    held.move_to_end(day)
+    while len(held) > KEPT_DAYS:
+        held.popitem(last=False)
