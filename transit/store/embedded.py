@@ -123,7 +123,8 @@ async def scratch_database(database_url: str | None, data_dir: pathlib.Path,
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            yield database_url.rsplit("/", 1)[0] + f"/{name}"
+            # The path names the database; a socket folder may follow in the query.
+            yield urlsplit(database_url)._replace(path=f"/{name}").geturl()
         finally:
             await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
