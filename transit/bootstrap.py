@@ -26,6 +26,8 @@ from rich.console import Console
 from feeds.gtfsrt.poller import PollStats, poll
 from feeds.jt808.bindings import OPEN_REGISTRATION, load_bindings
 from feeds.jt808.server import Jt808Server, ServerConfig
+from feeds.schedules.depots import demo_city_depots
+from feeds.schedules.line_depots import derived_line_depots, read_line_depots
 from signage.registry import demo_registry, load_registry, write_registry
 from transit.api.app import BACKGROUND, IngestAccess, PassengerAccess, ServiceContext, init_app
 from transit.api.console import ConsoleSettings
@@ -34,6 +36,7 @@ from transit.api.reader_auth import ReaderDirectory
 from transit.api.tap_push import ReaderPush
 from transit.api.http_log import server_logger
 from transit.config import Config
+from transit.console.line_depots import LineDepots, line_depots
 from transit.console.sessions import SessionPolicy
 from transit.demo import SimulatedClock, demo_demand, demo_start, ensure_demo_schedule, run_simulation
 from transit.freshness import LIVE_MAX_AGE_S
@@ -121,9 +124,33 @@ def passenger_access(config: Config, network: Network) -> PassengerAccess:
                            parse_keys(config.app_api_keys))
 
 
-def console_settings(config: Config, timezone: str) -> ConsoleSettings:
+def load_line_depots(config: Config, network: Network) -> LineDepots:
+    """Which depot runs which line: the configured file (``line_depots``), or
+    each line's nearest demo-city depot. Lines of no depot, and a file's lines
+    the network lacks, are logged. Raises ``DepotsFileError`` for a bad file."""
+    if config.line_depots is None:
+        found = derived_line_depots(network, demo_city_depots())
+        source = "nearest demo-city depot"
+    else:
+        pairs = read_line_depots(config.line_depots)
+        unknown = sorted({r for r, _ in pairs if r not in network.routes})
+        if unknown:
+            _log.warning("line_depots_unknown_lines path=%s lines=%s", config.line_depots, ",".join(unknown))
+        found = line_depots((r, d) for r, d in pairs if r in network.routes)
+        source = str(config.line_depots)
+    without = sorted(r for r in network.routes if r not in found.depots_of)
+    _log.info("line_depots source=%s lines=%d depots=%s", source, len(found.depots_of),
+              ",".join(sorted({d for depots in found.depots_of.values() for d in depots})))
+    if without:
+        _log.warning("line_depots_missing lines=%s (depot-scoped console roles reach none of them)",
+                     ",".join(without))
+    return found
+
+
+def console_settings(config: Config, network: Network) -> ConsoleSettings:
     return ConsoleSettings(SessionPolicy(config.console_session_idle_s, config.console_session_max_s),
-                           secure_cookies=config.console_secure_cookies, timezone=timezone)
+                           secure_cookies=config.console_secure_cookies, timezone=network.timezone,
+                           line_depots=load_line_depots(config, network))
 
 
 @dataclass(frozen=True)
@@ -180,7 +207,7 @@ async def open_service(
                            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
                            pollers={url: partial(asdict, stats) for url, stats in pollers.items()},
                            taps=_reader_push(pool, ingest, config)),
-                       store=pool, console=console_settings(config, network.timezone), wall_clock=time.time)
+                       store=pool, console=console_settings(config, network), wall_clock=time.time)
         tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
         http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:

@@ -25,6 +25,7 @@ from feeds.replay.arguments import add_replay_arguments
 from transit.cli_support import EXIT_INVALID_INPUT, Command
 from transit.cli_support import add_common as _add_common
 from transit.cli_support import with_database as _with_database
+from feeds.schedules.depots import DepotsFileError
 from transit.config import Config, ConfigError, load_config
 from transit.gtfs.problems import InvalidFeed
 
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
         return int(args.run(args, config, console) or 0)
-    except InvalidFeed as exc:
+    except (InvalidFeed, DepotsFileError) as exc:  # a bad line-depots file stops the start, saying why
         console.print(f"[red]{exc}[/red]", highlight=False)
         return EXIT_INVALID_INPUT
     except KeyboardInterrupt:

@@ -43,6 +43,10 @@ class Config:
     # sign per stop generated into the data folder on first start (4 electronic).
     signs_registry: Path | None = None
     sign_admin_token: str = "demo-admin-token-change-me"
+    # Which depot runs which line: a CSV ``route_id,depot`` (what console roles
+    # scoped to depots reach); none: each line's nearest demo-city depot to its
+    # terminals, within 5 km (a city far from the demo's has its lines in none).
+    line_depots: Path | None = None
     # App API keys, "name:key:rate:burst,..." (requests per second per key).
     app_api_keys: str = "demo:demo-app-key:50:100"
     # HTTP push sources (partner systems, HTTP-only terminals), in the same form:
@@ -114,7 +118,7 @@ def load_config(
 
 
 # Settings whose default is None but whose value is a path.
-_OPTIONAL_PATHS = frozenset({"jt808_bindings", "signs_registry"})
+_OPTIONAL_PATHS = frozenset({"jt808_bindings", "signs_registry", "line_depots"})
 _AT_LEAST_ONE = frozenset({"reader_push_burst"})
 _TRUE, _FALSE = frozenset({"true", "yes", "on", "1"}), frozenset({"false", "no", "off", "0"})
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -38,11 +38,12 @@ def set_live(live: LiveTracking, now: float, vehicles: Iterable[VehicleState],
 
 
 @asynccontextmanager
-async def live_console(pool: asyncpg.Pool, clock: Clock) -> AsyncIterator[tuple[TestClient, LiveTracking]]:
+async def live_console(pool: asyncpg.Pool, clock: Clock, settings: ConsoleSettings = SETTINGS
+                       ) -> AsyncIterator[tuple[TestClient, LiveTracking]]:
     """A client of the console, and the live state it shows; the clock is
     both the service's and the sessions' (one hand-set clock)."""
     live = LiveTracking(Tracker(NETWORK), clock)
-    app = init_app(ServiceContext(NETWORK, 1, live, _ok, clock), store=pool, console=SETTINGS, wall_clock=clock)
+    app = init_app(ServiceContext(NETWORK, 1, live, _ok, clock), store=pool, console=settings, wall_clock=clock)
     client = TestClient(TestServer(app))
     await client.start_server()
     tasks = [asyncio.create_task(work(), name=name) for name, work in app[BACKGROUND]

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.api.console_helpers import PASSWORD, T0, add, console_client, form_token, log_in, set_cookie
 from tests.clock import Clock
+from tests.console.live_helpers import NETWORK
 from transit.api.console import ConsoleSettings
 from transit.bootstrap import console_settings
 from transit.config import Config
@@ -183,6 +184,7 @@ async def test_cookies_are_secure_when_configured(clean_pool: asyncpg.Pool) -> N
 
 def test_the_service_takes_the_consoles_settings_from_its_configuration() -> None:
     config = Config(console_session_idle_s=600.0, console_session_max_s=28800.0, console_secure_cookies=True)
-    settings = console_settings(config, "Asia/Shanghai")
+    settings = console_settings(config, NETWORK)
     assert (settings.sessions.idle_s, settings.sessions.max_s, settings.secure_cookies) == (600.0, 28800.0, True)
     assert settings.logins == LoginPolicy()  # 5 per account, 20 per address, 15 minutes
+    assert settings.timezone == NETWORK.timezone

@@ -2,7 +2,8 @@
 application (signs, stop pages, the app API and the console): a sign
 operator of the line sends a message to a stop's sign; it shows at once on
 that sign's JSON (markup escaped), LED and voice, on the stop's page and its
-JSON and in the app API, not at another stop, until it is withdrawn or
+JSON, in the app API and in the GTFS-RT Alerts feed, not at another stop,
+until it is withdrawn or
 expires on the service clock; a viewer and an operator of another line are
 refused, and bad text, durations and targets are refused with the reason."""
 
@@ -14,6 +15,7 @@ import asyncpg
 import orjson
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
+from google.transit import gtfs_realtime_pb2
 
 from signage.registry import Sign, SignKind, SignRegistry
 from tests.api.console_helpers import add, form_token, log_in
@@ -69,6 +71,12 @@ async def _send(client: TestClient, token: str, **fields: str) -> tuple[int, str
     return answer.status, answer.headers.get("Location", ""), await answer.text()
 
 
+async def _alerts(client: TestClient) -> list[gtfs_realtime_pb2.FeedEntity]:
+    answer = await client.get("/gtfs-rt/alerts.pb")
+    assert answer.status == 200 and answer.content_type == "application/x-protobuf"
+    return list(gtfs_realtime_pb2.FeedMessage.FromString(await answer.read()).entity)
+
+
 async def _sign_json(client: TestClient) -> bytes:
     answer = await client.get("/signs/TC-S2/arrivals", headers={"X-Sign-Token": TOKEN})
     assert answer.status == 200
@@ -79,6 +87,7 @@ async def test_a_sign_operator_sends_to_a_stops_sign_and_every_channel_shows_it_
         clean_pool: asyncpg.Pool, served: Served) -> None:
     client, clock = served
     assert orjson.loads(await _sign_json(client))["messages"] == []
+    assert await _alerts(client) == []
     await log_in(client, "li")
     page = await _page(client, "/console/signs/TC-S2")
     status, location, _ = await _send(client, form_token(page))
@@ -105,6 +114,13 @@ async def test_a_sign_operator_sends_to_a_stops_sign_and_every_channel_shows_it_
         {"message_id": message.message_id, "text": HTML, "expires_at": round(message.expires_at)}]
     elsewhere = await (await client.get("/app/v1/stops/S3/arrivals", headers=APP_KEY)).json()
     assert elsewhere["messages"] == []  # sent to the sign at S2 only
+    (alert,) = await _alerts(client)
+    assert alert.id == f"message-{message.message_id}"
+    assert [e.stop_id for e in alert.alert.informed_entity] == ["S2"]
+    assert (alert.alert.active_period[0].end, alert.alert.header_text.translation[0].text) == (
+        int(message.expires_at), HTML)
+    alerts_json = await (await client.get("/gtfs-rt/alerts.json")).read()
+    assert b"<script" not in alerts_json and orjson.loads(alerts_json)["entity"][0]["id"] == alert.id
 
     entry = (await list_audit(clean_pool, 1))[0]
     assert (entry.actor, entry.role, entry.action, entry.object_id) == (
@@ -112,6 +128,7 @@ async def test_a_sign_operator_sends_to_a_stops_sign_and_every_channel_shows_it_
 
     clock.now = message.expires_at  # expired on the service clock: gone with no reload of the book
     assert orjson.loads(await _sign_json(client))["messages"] == []
+    assert await _alerts(client) == []
     assert orjson.loads(await (await client.get("/s/S2.json")).read())["messages"] == []
 
 
@@ -125,6 +142,7 @@ async def test_a_withdrawn_message_leaves_the_signs_at_once(served: Served, clea
     status, _, _ = await _send(client, form_token(page), target_kind="line", target_id="R1", text="1路改道")
     assert status == 303
     assert [m["text"] for m in orjson.loads(await _sign_json(client))["messages"]] == ["1路改道"]
+    assert [e.route_id for a in await _alerts(client) for e in a.alert.informed_entity] == ["R1"]
     (message,) = await list_recent_messages(clean_pool, 5)
     listed = await _page(client, "/console/signs")
     withdraw = f'action="/console/signs/messages/{message.message_id}/withdraw"'
@@ -133,6 +151,7 @@ async def test_a_withdrawn_message_leaves_the_signs_at_once(served: Served, clea
                                data={"csrf_token": form_token(listed)})
     assert answer.status == 303
     assert orjson.loads(await _sign_json(client))["messages"] == []
+    assert await _alerts(client) == []
     again = await client.post(f"/console/signs/messages/{message.message_id}/withdraw",
                               data={"csrf_token": form_token(listed)})
     assert again.status == 409 and "该消息已被撤回" in await again.text()

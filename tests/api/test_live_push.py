@@ -1,11 +1,12 @@
-"""``GET /live``: WebSocket push of changed stop and line views, on a real
-aiohttp server; the hub's rounds are driven by hand (``hub.tick()``)."""
+"""``GET /live``: WebSocket push of changed stop and line views and of the
+messages showing at the stops, on a real aiohttp server; the hub's rounds
+are driven by hand (``hub.tick()``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -18,6 +19,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.gtfs.tinyfeed import TINY_FEED, zip_feed
 from transit.api.live_push import CLOSE_ABUSE, PushHub, PushLimits, add_live_push_routes
 from transit.arrivals import StopTimetable
+from transit.boards.board import StopBoards
+from transit.boards.cache import BoardCache, no_messages
+from transit.boards.messages import MessageIndex, MessageTarget, SignMessage, TargetKind, sign_places
 from transit.gtfs.feed import load_feed
 from transit.live.tracking import LiveSnapshot
 from transit.model.service_days import to_unix
@@ -59,11 +63,13 @@ class Push:
 
 
 @contextlib.asynccontextmanager
-async def serve(limits: PushLimits = PushLimits()) -> AsyncIterator[Push]:
+async def serve(limits: PushLimits = PushLimits(),
+                messages: Callable[[], MessageIndex] = no_messages) -> AsyncIterator[Push]:
     live = Live()
     app = web.Application()
     hub = add_live_push_routes(app, network=NETWORK, timetable=TIMETABLE, snapshot=live.snapshot,
-                               clock=live.clock, limits=limits)
+                               clock=live.clock, limits=limits,
+                               boards=BoardCache(StopBoards(NETWORK, TIMETABLE), messages))
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -281,4 +287,40 @@ async def test_the_server_pings_at_the_configured_heartbeat() -> None:
         assert (await receive(ws))["heartbeat_s"] == 0.2
         ping = await ws.receive(timeout=1.0)
         assert ping.type is WSMsgType.PING
+        await ws.close()
+
+
+async def test_a_stops_messages_are_pushed_when_they_start_and_when_they_expire() -> None:
+    places = sign_places(NETWORK, [("TC-S2", "S2")])
+    shown = [MessageIndex((), places)]
+    async with serve(messages=lambda: shown[0]) as push:
+        ws = await push.client.ws_connect("/live")
+        await receive(ws)
+        first = await subscribe(ws, stops=["S1", "S2"])
+        assert first["messages"] == {"S1": [], "S2": []}
+        detour = SignMessage(7, MessageTarget(TargetKind.LINE, "R1"), "<b>改道</b> & 绕行", NOW, NOW + 600, "li")
+        closed = SignMessage(8, MessageTarget(TargetKind.SIGN, "TC-S2"), "本站暂停", NOW, NOW + 120, "li")
+        shown[0] = MessageIndex([detour, closed], places)  # as the message book loads them
+        push.hub.tick()
+        raw = await ws.receive(timeout=2.0)
+        assert b"<b>" not in raw.data.encode() and "\\u003cb\\u003e" in raw.data
+        update = orjson.loads(raw.data)
+        assert (update["seq"], update["stops"]) == (2, {})  # the arrivals did not change
+        assert update["messages"] == {
+            "S1": [{"message_id": 7, "text": "<b>改道</b> & 绕行", "expires_at": int(NOW + 600)}],
+            "S2": [{"message_id": 8, "text": "本站暂停", "expires_at": int(NOW + 120)},
+                   {"message_id": 7, "text": "<b>改道</b> & 绕行", "expires_at": int(NOW + 600)}]}
+        push.hub.tick()
+        assert await nothing_more(ws)  # sent once
+        push.live.now = NOW + 120  # the stop's own message expires
+        push.hub.tick()
+        update = await receive(ws)
+        assert update["messages"] == {"S2": [{"message_id": 7, "text": "<b>改道</b> & 绕行",
+                                              "expires_at": int(NOW + 600)}]}
+        push.live.now = NOW + 600
+        push.hub.tick()
+        assert (await receive(ws))["messages"] == {"S1": [], "S2": []}
+        await ws.send_str(orjson.dumps({"unsubscribe": {"stops": ["S1", "S2"]}}).decode())
+        assert (await receive(ws))["type"] == "unsubscribed"
+        assert push.hub.stats().watched_views == 0
         await ws.close()

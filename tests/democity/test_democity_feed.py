@@ -7,6 +7,10 @@ import pytest
 
 from feeds.democity import build_demo_feed, stop_demand
 from feeds.democity.timetable import MIN_LAYOVER_S
+from feeds.schedules.depots import demo_city_depots
+from feeds.schedules.line_depots import derived_line_depots
+from transit.gtfs.feed import load_feed
+from transit.gtfs.tables import write_tables
 
 SITE_NAMES = {"照金纪念馆", "药王山景区", "玉华宫景区", "陈炉古镇"}
 
@@ -125,3 +129,11 @@ def test_stop_demand_weights_landmarks_and_tourist_sites(feed):
     assert demand[by_name["新区管委会"]][0] > 2 * median
     assert all(demand[by_name[site]][1] > 0 for site in SITE_NAMES)
     assert sum(1 for _, tourist in demand.values() if tourist > 0) == 8
+
+
+def test_every_line_gets_a_depot_near_one_of_its_terminals(feed):
+    """Without a line-depots file, the console's depot scopes reach every demo line."""
+    network = load_feed(write_tables(feed), "demo.zip").network
+    found = derived_line_depots(network, demo_city_depots())
+    assert set(found.depots_of) == set(network.routes)
+    assert {d for depots in found.depots_of.values() for d in depots} == {d.name for d in demo_city_depots()}

@@ -1,4 +1,5 @@
-"""HTTP API: health, lines, stops, live vehicle positions, GTFS-RT VehiclePositions.
+"""HTTP API: health, lines, stops, live vehicle positions, GTFS-RT VehiclePositions,
+TripUpdates and Alerts.
 
 ``init_app`` is the factory the service and the tests share (aiohttp-demos).
 Readers only look at the network and the fleet's current snapshot.
@@ -18,6 +19,7 @@ from aiohttp import web
 from transit.api.gtfsrt import (
     FeedSource,
     add_gtfsrt_routes,
+    alerts_cache,
     trip_updates_cache,
     vehicle_positions_cache,
 )
@@ -252,6 +254,10 @@ def init_app(
                                         snapshot, context.clock),
         "trip-updates": FeedSource(trip_updates_cache(context.network, LIVE_MAX_AGE_S),
                                    snapshot, context.clock),
+        # Without signs' messages the feed is there, empty: consumers need not know why.
+        "alerts": FeedSource(alerts_cache(context.network, sign_places(context.network, ()) if messages is None
+                                          else messages.places),
+                             no_messages if messages is None else messages.index, context.clock),
     })
     hub = add_live_push_routes(app, network=context.network, timetable=timetable,
                                snapshot=snapshot, clock=context.clock, limits=PushLimits(), boards=boards)

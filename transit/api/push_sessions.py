@@ -20,12 +20,16 @@ import orjson
 
 from transit.arrivals import Source
 from transit.boards.cache import BoardCache, Reuse
+from transit.boards.messages import json_safe
 from transit.freshness import LIVE_MAX_AGE_S
-from transit.live.changes import ArrivalRow, VehicleRow, View, ViewKey, ViewKind, line_views, list_changed, stop_view
+from transit.live.changes import (ArrivalRow, MessageRow, VehicleRow, View, ViewKey, ViewKind, line_views,
+                                  list_changed, messages_view, stop_view)
 from transit.live.tracking import LiveSnapshot
 from transit.model.network import Network
 
 MAX_ID_CHARS = 64
+# Where an update carries each kind of view.
+_SECTION = {ViewKind.STOP: "stops", ViewKind.LINE: "lines", ViewKind.MESSAGES: "messages"}
 MAX_IDS_IN_ERROR = 20
 # A view shows the current predictions; a board of them made within the
 # second (for a stop page, say) is as current as one made now.
@@ -86,7 +90,7 @@ class Session:
     detached_at: float = 0.0  # monotonic
 
     def keys(self) -> list[ViewKey]:
-        return [(ViewKind.STOP, s) for s in self.stops] + [(ViewKind.LINE, r) for r in self.lines]
+        return stop_keys(self.stops) + [(ViewKind.LINE, r) for r in self.lines]
 
     def remember(self, seq: int, data: bytes, limits: PushLimits) -> None:
         self.recent.append((seq, data))
@@ -162,7 +166,7 @@ class Subscriptions:
             sent.append(error_message("unknown_line", "no such line (route) ids (ignored)", ids=unknown_lines))
         session.stops |= new_stops
         session.lines |= new_lines
-        added = [(ViewKind.STOP, s) for s in sorted(new_stops)] + [(ViewKind.LINE, r) for r in sorted(new_lines)]
+        added = stop_keys(sorted(new_stops)) + [(ViewKind.LINE, r) for r in sorted(new_lines)]
         self._views.update(self._compute([key for key in added if key not in self._views], snapshot, now))
         for key in added:
             self._watchers.setdefault(key, set()).add(session)
@@ -173,7 +177,7 @@ class Subscriptions:
         return sent
 
     def unsubscribe(self, session: Session, stops: list[str], lines: list[str]) -> list[Message]:
-        gone = [(ViewKind.STOP, s) for s in set(stops) & session.stops]
+        gone = stop_keys(set(stops) & session.stops)
         gone += [(ViewKind.LINE, r) for r in set(lines) & session.lines]
         session.stops -= set(stops)
         session.lines -= set(lines)
@@ -221,9 +225,9 @@ class Subscriptions:
                 at: float, since: float | None, reason: str) -> bytes:
         session.seq += 1
         body = {"type": "update", "seq": session.seq, "at": at, "since": since, "reason": reason,
-                "stops": {}, "lines": {}}
+                "stops": {}, "lines": {}, "messages": {}}
         for kind, ident in keys:
-            body["stops" if kind is ViewKind.STOP else "lines"][ident] = rendered[(kind, ident)]  # type: ignore[index]
+            body[_SECTION[kind]][ident] = rendered[(kind, ident)]  # type: ignore[index]
         data = orjson.dumps(body)
         session.remember(session.seq, data, self.limits)
         self.stats.updates += 1
@@ -233,9 +237,10 @@ class Subscriptions:
         views: dict[ViewKey, View] = {}
         lines = []
         for kind, ident in keys:
-            if kind is ViewKind.STOP:
+            if kind is not ViewKind.LINE:
+                # The stop's arrivals and its messages come from one board (cached: one build).
                 board = self._boards.get(ident, snapshot.predictions, now, PUSH_REUSE, snapshot.crowding)
-                views[(kind, ident)] = stop_view(board)
+                views[(kind, ident)] = stop_view(board) if kind is ViewKind.STOP else messages_view(board)
             else:
                 lines.append(ident)
         if lines:
@@ -273,6 +278,11 @@ def parse_ids(argument: object) -> tuple[list[str], list[str]] | str:
     return found[0], found[1]
 
 
+def stop_keys(stops: Iterable[str]) -> list[ViewKey]:
+    """A stop's views: its arrivals and its messages."""
+    return [(kind, s) for s in stops for kind in (ViewKind.STOP, ViewKind.MESSAGES)]
+
+
 def error_message(code: str, message: str, ids: list[str] | None = None) -> Message:
     body: dict[str, object] = {"type": "error", "code": code, "message": message}
     if ids is not None:
@@ -286,11 +296,14 @@ def _subscriptions(kind: str, session: Session) -> bytes:
 
 
 def _fragment(view: View) -> orjson.Fragment:
-    """A view as JSON, rendered once per change whoever receives it."""
-    return orjson.Fragment(orjson.dumps([_row(r) for r in view]))
+    """A view as JSON, rendered once per change whoever receives it
+    (``<>&`` escaped: a message is user input)."""
+    return orjson.Fragment(json_safe(orjson.dumps([_row(r) for r in view])))
 
 
-def _row(row: ArrivalRow | VehicleRow) -> dict[str, object]:
+def _row(row: ArrivalRow | VehicleRow | MessageRow) -> dict[str, object]:
+    if isinstance(row, MessageRow):
+        return {"message_id": row.message_id, "text": row.text, "expires_at": row.expires_at}
     if isinstance(row, ArrivalRow):
         return {"line": row.route_id, "headsign": row.headsign, "trip": row.trip_id, "time": row.time,
                 "predicted": row.source is Source.PREDICTED, "crowding": row.crowding}

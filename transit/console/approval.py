@@ -100,10 +100,11 @@ class DraftFacts:
     route_ids: frozenset[str]  # the lines it changes
     base_version_id: int  # the version it was built on
     compared_version_id: int  # the live version its KPIs and diff were measured against
+    depots: frozenset[str] = frozenset()  # the depots of its lines (``LineDepots.of``)
 
     @property
     def target(self) -> Target:
-        return Target("draft", str(self.draft_id), route_ids=self.route_ids, author=self.author)
+        return Target("draft", str(self.draft_id), route_ids=self.route_ids, depots=self.depots, author=self.author)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ a few seconds does not count as a change: a stop's view is its next arrivals
 (line, headsign, trip, time rounded to ``ROUND_S``, predicted or timetable,
 the bus's crowding status: a new percentage within it is no change);
 a line's view is its live vehicles (trip, direction, next stop, delay rounded
-to ``ROUND_S``). Views are plain tuples, so "changed" is ``!=``.
+to ``ROUND_S``); a stop's messages view is the sign operators' messages
+showing there (a new one, and one expired or withdrawn, is a change).
+Views are plain tuples, so "changed" is ``!=``.
 Pure: the stop's board (``transit.boards``) and the vehicles come in as arguments.
 """
 
@@ -27,6 +29,7 @@ ROWS_PER_STOP = 12  # a stop view lists at most this many arrivals
 class ViewKind(enum.StrEnum):
     STOP = "stop"
     LINE = "line"
+    MESSAGES = "messages"  # a stop's messages: watched with the stop
 
 
 ViewKey = tuple[ViewKind, str]  # (kind, stop id or route id)
@@ -51,9 +54,17 @@ class VehicleRow:
     delay_s: int | None  # rounded to ROUND_S; positive: late
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    message_id: int
+    text: str  # user input: escaped for JSON where it is rendered
+    expires_at: int  # Unix seconds
+
+
 StopView = tuple[ArrivalRow, ...]
 LineView = tuple[VehicleRow, ...]
-View = StopView | LineView
+MessagesView = tuple[MessageRow, ...]
+View = StopView | LineView | MessagesView
 
 
 def round_s(seconds: float) -> int:
@@ -65,6 +76,12 @@ def stop_view(board: StopBoard, rows: int = ROWS_PER_STOP) -> StopView:
     return tuple(ArrivalRow(a.route_id, a.headsign, a.trip_id, round_s(a.time), a.source,
                             None if a.crowding is None else a.crowding.status.name.lower())
                  for a in board.arrivals[:rows])
+
+
+def messages_view(board: StopBoard) -> MessagesView:
+    """The messages showing at a stop, newest first, as the app shows them
+    (those sent to one of its signs too)."""
+    return tuple(MessageRow(m.message_id, m.text, round(m.expires_at)) for m in board.messages)
 
 
 def line_views(vehicles: Iterable[VehicleState], route_ids: Collection[str]) -> dict[str, LineView]:

@@ -17,6 +17,7 @@ import asyncpg
 from transit.console.access import Actor
 from transit.console.approval import DraftAct, DraftFacts, DraftStatus, LiveState, check_service_date, decide_act
 from transit.console.audit import Act
+from transit.console.line_depots import LineDepots
 from transit.console.review import compared_version, draft_lines
 from transit.store.audit import append_audit
 from transit.store.drafts import Draft, get_draft
@@ -51,10 +52,13 @@ class NewVersion:
     end: date | None
 
 
-def draft_facts(draft: Draft) -> DraftFacts:
+def draft_facts(draft: Draft, depots: LineDepots = LineDepots()) -> DraftFacts:
+    """What the rules know of ``draft``; its lines' depots from ``depots``."""
     s = draft.summary
-    return DraftFacts(s.id, s.status, s.created_by, draft_lines(draft.params, draft.diff), s.base_version_id,
-                      compared_version(draft.params, s.base_version_id))
+    lines = draft_lines(draft.params, draft.diff)
+    return DraftFacts(s.id, s.status, s.created_by, lines, s.base_version_id,
+                      compared_version(draft.params, s.base_version_id),
+                      depots.of(lines))
 
 
 async def read_live_state(pool: asyncpg.Pool) -> LiveState:
@@ -64,7 +68,7 @@ async def read_live_state(pool: asyncpg.Pool) -> LiveState:
 
 
 async def change_draft(pool: asyncpg.Pool, draft_id: int, act: DraftAct, actor: Actor, *, at: float, today: date,
-                       reason: str = "") -> DraftStatus:
+                       reason: str = "", depots: LineDepots = LineDepots()) -> DraftStatus:
     """Validate, approve or reject the draft as ``actor``; the state it is in
     after. Raises ``DraftNotFound`` or ``ActRefused``. Publications due
     by ``today`` take effect first (the draft is judged against them)."""
@@ -74,7 +78,7 @@ async def change_draft(pool: asyncpg.Pool, draft_id: int, act: DraftAct, actor: 
         await apply_due(conn, today, at)
         live = await live_state(conn, lock=True)
         draft = await get_draft(conn, draft_id, for_update=True)
-        verdict = decide_act(actor, act, draft_facts(draft), live, reason)
+        verdict = decide_act(actor, act, draft_facts(draft, depots), live, reason)
         if verdict.status is None or verdict.role is None:
             raise ActRefused(act.value, f"draft {draft_id}", verdict)
         await conn.execute("UPDATE timetable_drafts SET status = $2 WHERE id = $1", draft_id, verdict.status.value)
@@ -102,7 +106,8 @@ async def find_approval(pool: asyncpg.Pool, draft_id: int) -> Approval | None:
 
 
 async def publish_draft(pool: asyncpg.Pool, draft_id: int, actor: Actor, version: NewVersion, *, at: float,
-                        today: date, effective_from: date, reason: str = "") -> Publication:
+                        today: date, effective_from: date, reason: str = "",
+                        depots: LineDepots = LineDepots()) -> Publication:
     """Store the approved draft's feed as a new schedule version and publish it
     from ``effective_from`` (today's service day: live at once). Raises
     ``DraftNotFound`` or ``ActRefused``."""
@@ -110,7 +115,7 @@ async def publish_draft(pool: asyncpg.Pool, draft_id: int, actor: Actor, version
         await apply_due(conn, today, at)
         live = await live_state(conn, lock=True)
         draft = await get_draft(conn, draft_id, for_update=True)
-        verdict = decide_act(actor, DraftAct.PUBLISH, draft_facts(draft), live, reason)
+        verdict = decide_act(actor, DraftAct.PUBLISH, draft_facts(draft, depots), live, reason)
         dated = check_service_date(effective_from, today)
         if verdict.status is None or verdict.role is None or not dated.allowed:
             raise ActRefused("publish", f"draft {draft_id}", dated if verdict.allowed else verdict)

@@ -76,7 +76,7 @@ async def _close_networks(console: web.Application) -> None:
 def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, view: LiveView) -> None:
     watch = AlarmWatch(pool, view, settings.alarm_rules, every_s=settings.alarm_every_s,
                        clear_after_s=settings.alarm_clear_after_s)
-    socket = ConsoleSocket(view, watch, every_s=settings.push_every_s)
+    socket = ConsoleSocket(view, watch, settings.line_depots, every_s=settings.push_every_s)
     console[live.LIVE] = live.LiveConsole(view, watch, socket)
     console.on_shutdown.append(socket.close_all)
     router = console.router
@@ -91,7 +91,7 @@ def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, v
     router.add_post("/alarms/{alarm_id}/ack", alarm_pages.acknowledge, name="console.acknowledge")
     router.add_get("/socket", socket.handle, name="console.socket")
     reports.add_report_pages(console, pool, view)
-    signs.add_sign_pages(console, view)
+    signs.add_sign_pages(console, view, settings.line_depots)
 
 
 def list_console_work(console: web.Application) -> list[Work]:

@@ -11,12 +11,13 @@ import orjson
 from aiohttp import web
 
 from transit.api.console.alarms_html import RESOLVED_SHOWN, alarms_page
-from transit.api.console.app import CONSOLE, act, html_response, language, permit, refuse, visit_of
+from transit.api.console.app import CONSOLE, act, depots_of, html_response, language, permit, refuse, visit_of
 from transit.api.console.html import PREFIX
 from transit.api.console.live import LIVE
 from transit.api.console.socket import alarm_signature
 from transit.console.access import Action, Actor, Target, decide
 from transit.console.alarm_life import Alarm
+from transit.console.line_depots import LineDepots
 from transit.store.alarms import AlarmNotFound, AlarmRefused, acknowledge_alarm, find_alarm, list_resolved_alarms
 from transit.validation import check_text
 
@@ -24,30 +25,32 @@ MAX_NOTE_CHARS = 500
 BACK = f"{PREFIX}/alarms"
 
 
-def alarm_target(alarm: Alarm) -> Target:
-    return Target("alarm", str(alarm.id), route_ids=alarm.route_ids)
+def alarm_target(depots: LineDepots, alarm: Alarm) -> Target:
+    """An alarm touches its lines, and so their depots."""
+    return depots.touching("alarm", str(alarm.id), alarm.route_ids)
 
 
-def _may(actor: Actor, action: Action, alarm: Alarm) -> bool:
-    return decide(actor, action, alarm_target(alarm)).allowed
+def _may(actor: Actor, action: Action, alarm: Alarm, depots: LineDepots) -> bool:
+    return decide(actor, action, alarm_target(depots, alarm)).allowed
 
 
 async def alarms(request: web.Request) -> web.Response:
     live = request.config_dict[LIVE]
     session = visit_of(request).session
     actor = session.user.actor
-    open_alarms = [(a, _may(actor, Action.ACKNOWLEDGE_ALARM, a)) for a in live.watch.list_open()
-                   if _may(actor, Action.VIEW, a)]
+    depots = depots_of(request)
+    open_alarms = [(a, _may(actor, Action.ACKNOWLEDGE_ALARM, a, depots)) for a in live.watch.list_open()
+                   if _may(actor, Action.VIEW, a, depots)]
     resolved = [a for a in await list_resolved_alarms(request.config_dict[CONSOLE].pool, RESOLVED_SHOWN)
-                if _may(actor, Action.VIEW, a)]
-    _, signature = alarm_signature(live.watch, actor)
+                if _may(actor, Action.VIEW, a, depots)]
+    _, signature = alarm_signature(live.watch, actor, depots)
     return html_response(alarms_page(language(request), session.user, session.csrf_token, live.view.network,
                                      open_alarms, resolved, signature))
 
 
 async def alarms_json(request: web.Request) -> web.Response:
     live = request.config_dict[LIVE]
-    count, signature = alarm_signature(live.watch, visit_of(request).session.user.actor)
+    count, signature = alarm_signature(live.watch, visit_of(request).session.user.actor, depots_of(request))
     return web.Response(body=orjson.dumps([{"type": "alarms", "count": count, "signature": signature}]),
                         content_type="application/json")
 
@@ -59,7 +62,7 @@ async def acknowledge(request: web.Request) -> web.Response:
     alarm = await find_alarm(pool, int(text)) if text.isdigit() and len(text) < 19 else None
     if alarm is None:
         raise refuse(request, "alarms_title", "no_alarm", back=BACK, status=404)
-    role = permit(request, Action.ACKNOWLEDGE_ALARM, alarm_target(alarm))
+    role = permit(request, Action.ACKNOWLEDGE_ALARM, alarm_target(depots_of(request), alarm))
     note = str((await request.post()).get("note", "")).strip()
     if check_text("note", note, MAX_NOTE_CHARS) is not None:
         raise refuse(request, "alarms_title", "bad_note", back=BACK)

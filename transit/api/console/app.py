@@ -23,6 +23,7 @@ from transit.api.console.texts import TEXTS, choose_language
 from transit.console.access import Action, Role, Target, decide
 from transit.console.alarms import AlarmRules
 from transit.console.audit import Act
+from transit.console.line_depots import LineDepots
 from transit.console.limiter import LoginLimiter, LoginPolicy
 from transit.console.sessions import Session, SessionPolicy, SessionState, needs_touch
 from transit.store import Pool
@@ -55,6 +56,9 @@ class ConsoleSettings:
     alarm_every_s: float = 2.0  # how often the alarm watch looks at the live state
     alarm_clear_after_s: float = 60.0  # an alarm resolves once its condition is gone this long
     push_every_s: float = 1.0  # how often open pages are sent what changed
+    # Which depot runs which line: what a role scoped to depots reaches. Every
+    # target is built from it (``LineDepots.touching``); empty, no line has a depot.
+    line_depots: LineDepots = LineDepots()
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,11 @@ def language(request: web.Request) -> str:
 
 def html_response(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def depots_of(request: web.Request) -> LineDepots:
+    """Which depot runs which line: build every target touching lines with it."""
+    return request.config_dict[CONSOLE].settings.line_depots
 
 
 def visit_of(request: web.Request) -> Visit:

@@ -13,7 +13,7 @@ from datetime import date
 
 from aiohttp import web
 
-from transit.api.console.app import CONSOLE, html_response, visit_of
+from transit.api.console.app import CONSOLE, depots_of, html_response, visit_of
 from transit.api.console.drafts import draft_id_of, viewer_of
 from transit.api.console.drafts_html import Viewer, refusal_text, refused_page
 from transit.api.console.html import PREFIX
@@ -71,7 +71,8 @@ async def draft_act(request: web.Request) -> web.Response:
             if answer is not None:
                 return answer
         else:
-            await change_draft(console.pool, draft_id, act, actor, at=at, today=today, reason=reason)
+            await change_draft(console.pool, draft_id, act, actor, at=at, today=today, reason=reason,
+                               depots=depots_of(request))
     except DraftNotFound:
         raise web.HTTPNotFound() from None
     except ActRefused as refused:
@@ -89,7 +90,8 @@ async def _publish(request: web.Request, draft_id: int, chosen: date, reason: st
     actor = visit_of(request).session.user.actor
     await apply_due_publications(console.pool, today, at)
     draft = await get_draft(console.pool, draft_id)
-    early = decide_act(actor, DraftAct.PUBLISH, draft_facts(draft), await read_live_state(console.pool), reason)
+    early = decide_act(actor, DraftAct.PUBLISH, draft_facts(draft, depots_of(request)),
+                       await read_live_state(console.pool), reason)
     dated = check_service_date(chosen, today)
     if not early.allowed or not dated.allowed:
         raise ActRefused("publish", f"draft {draft_id}", early if not early.allowed else dated)
@@ -100,7 +102,7 @@ async def _publish(request: web.Request, draft_id: int, chosen: date, reason: st
         return _bad_input(viewer_of(request), "feed_invalid", f"{PREFIX}/drafts/{draft_id}", error=str(exc)[:500])
     version = NewVersion(feed.source, feed.sha256, feed.data, feed.summary(), feed.start, feed.end)
     publication = await publish_draft(console.pool, draft_id, actor, version, at=at, today=today,
-                                      effective_from=chosen, reason=reason)
+                                      effective_from=chosen, reason=reason, depots=depots_of(request))
     console.networks.put(("version", publication.version_id), feed.network)
     return None
 

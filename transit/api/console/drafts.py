@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from transit.api.console.app import CONSOLE, Console, html_response, language, permit, visit_of
+from transit.api.console.app import CONSOLE, Console, depots_of, html_response, language, permit, visit_of
 from transit.api.console.drafts_html import Chart, DraftView, Viewer, draft_page, drafts_page
 from transit.api.console.texts import TEXTS
 from transit.api.console.versions_html import versions_page
@@ -56,8 +56,9 @@ async def list_page(request: web.Request) -> web.Response:
     actor = visit_of(request).session.user.actor
     touched = {draft_id: draft_lines({"rebuilt": rebuilt}, {"directions": directions})
                for draft_id, (rebuilt, directions) in (await list_draft_lines(console.pool)).items()}
+    depots = depots_of(request)
     shown = [d for d in await list_drafts(console.pool) if decide(
-        actor, Action.VIEW, Target("draft", str(d.id), route_ids=touched.get(d.id, frozenset()))).allowed]
+        actor, Action.VIEW, depots.touching("draft", str(d.id), touched.get(d.id, frozenset()))).allowed]
     live = await read_live_state(console.pool)
     for summary in [d for d in shown if d.status in _AWAITING][:2]:
         _warm(console, summary.id, summary.base_version_id)
@@ -85,7 +86,7 @@ async def draft_detail(request: web.Request) -> web.Response:
         draft = await get_draft(console.pool, draft_id)
     except DraftNotFound:
         raise web.HTTPNotFound() from None
-    facts = draft_facts(draft)
+    facts = draft_facts(draft, depots_of(request))
     permit(request, Action.VIEW, facts.target)
     live = await read_live_state(console.pool)
     approval = await find_approval(console.pool, draft_id)

@@ -16,11 +16,11 @@ import orjson
 from aiohttp import web
 
 from transit.api.console.alarm_watch import AlarmWatch
-from transit.api.console.app import CONSOLE, act, html_response, language, permit, refuse, visit_of
+from transit.api.console.app import CONSOLE, act, depots_of, html_response, language, permit, refuse, visit_of
 from transit.api.console.html import PREFIX
 from transit.api.console.live_html import live_page, ladder_page
 from transit.api.console.live_payloads import line_payload, map_payload
-from transit.api.console.live_view import LiveView, line_target, scoped, visible_lines
+from transit.api.console.live_view import LiveView, scoped, visible_lines
 from transit.api.console.socket import ConsoleSocket, alarm_signature
 from transit.console.access import Action, Actor, decide
 from transit.console.alarms import Thresholds
@@ -40,8 +40,8 @@ class LiveConsole:
 LIVE = web.AppKey("console_live", LiveConsole)
 
 
-def _alarms_message(live: LiveConsole, actor: Actor) -> dict[str, object]:
-    count, signature = alarm_signature(live.watch, actor)
+def _alarms_message(request: web.Request, live: LiveConsole, actor: Actor) -> dict[str, object]:
+    count, signature = alarm_signature(live.watch, actor, depots_of(request))
     return {"type": "alarms", "count": count, "signature": signature}
 
 
@@ -53,8 +53,8 @@ async def live_map(request: web.Request) -> web.Response:
     live = request.config_dict[LIVE]
     session = visit_of(request).session
     actor = session.user.actor
-    frame = scoped(live.view.frame(), visible_lines(actor, live.view))
-    count, _ = alarm_signature(live.watch, actor)
+    frame = scoped(live.view.frame(), visible_lines(actor, live.view, depots_of(request)))
+    count, _ = alarm_signature(live.watch, actor, depots_of(request))
     return html_response(live_page(language(request), session.user, session.csrf_token, live.view, frame,
                                    dict(live.watch.count_by_line()), count))
 
@@ -62,16 +62,16 @@ async def live_map(request: web.Request) -> web.Response:
 async def live_json(request: web.Request) -> web.Response:
     live = request.config_dict[LIVE]
     actor = visit_of(request).session.user.actor
-    frame = scoped(live.view.frame(), visible_lines(actor, live.view))
+    frame = scoped(live.view.frame(), visible_lines(actor, live.view, depots_of(request)))
     return _json([map_payload(live.view, frame, language(request), live.watch.count_by_line()),
-                  _alarms_message(live, actor)])
+                  _alarms_message(request, live, actor)])
 
 
 def _route_of(request: web.Request, live: LiveConsole) -> str:
     route_id = request.match_info["route_id"]
     if route_id not in live.view.network.routes:
         raise web.HTTPNotFound()
-    permit(request, Action.VIEW, line_target(route_id))
+    permit(request, Action.VIEW, depots_of(request).line(route_id))
     return route_id
 
 
@@ -80,8 +80,8 @@ async def ladder(request: web.Request) -> web.Response:
     route_id = _route_of(request, live)
     session = visit_of(request).session
     actor = session.user.actor
-    may_change = decide(actor, Action.CHANGE_THRESHOLD, line_target(route_id)).allowed
-    count, _ = alarm_signature(live.watch, actor)
+    may_change = decide(actor, Action.CHANGE_THRESHOLD, depots_of(request).line(route_id)).allowed
+    count, _ = alarm_signature(live.watch, actor, depots_of(request))
     return html_response(ladder_page(language(request), session.user, session.csrf_token, live.view,
                                      live.view.frame(), route_id, live.watch.thresholds_of(route_id),
                                      may_change, count))
@@ -93,7 +93,7 @@ async def ladder_json(request: web.Request) -> web.Response:
     actor = visit_of(request).session.user.actor
     payload = line_payload(live.view, live.view.frame(), route_id, language(request),
                            live.watch.thresholds_of(route_id)[0])
-    return _json([payload, _alarms_message(live, actor)])
+    return _json([payload, _alarms_message(request, live, actor)])
 
 
 def _percent(value: object, low: int, high: int) -> int | None:
@@ -110,7 +110,7 @@ async def change_thresholds(request: web.Request) -> web.Response:
     route_id = request.match_info["route_id"]
     if route_id not in live.view.network.routes:
         raise web.HTTPNotFound()
-    role = permit(request, Action.CHANGE_THRESHOLD, line_target(route_id))
+    role = permit(request, Action.CHANGE_THRESHOLD, depots_of(request).line(route_id))
     back = f"{PREFIX}/lines/{quote(route_id, safe='')}"
     form = await request.post()
     bunching, gapping = _percent(form.get("bunching"), 1, 99), _percent(form.get("gapping"), 101, 1000)

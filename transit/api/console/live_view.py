@@ -14,11 +14,12 @@ from signage.endpoints import DEFAULT_OFFLINE_S
 from signage.health import SignHealth
 from signage.messages import MessageBook
 from signage.registry import SignRegistry
-from transit.console.access import Action, Actor, Target, decide
+from transit.console.access import Action, Actor, decide
 from transit.console.alarms import OfflineSign
 from transit.console.basemap import Projection, shape_paths
 from transit.console.headways import Headway, ScheduledHeadways, list_headways
 from transit.console.ladder import Rail, list_rails
+from transit.console.line_depots import LineDepots
 from transit.console.line_status import LineFreshness, ScheduledService, list_line_freshness
 from transit.freshness import LIVE_MAX_AGE_S
 from transit.live.tracking import LiveSnapshot
@@ -114,12 +115,8 @@ class LiveView:
         return found
 
 
-def line_target(route_id: str) -> Target:
-    return Target("line", route_id, route_ids=frozenset({route_id}))
-
-
-def visible_lines(actor: Actor, view: LiveView) -> frozenset[str]:
-    return frozenset(r for r in view.network.routes if decide(actor, Action.VIEW, line_target(r)).allowed)
+def visible_lines(actor: Actor, view: LiveView, depots: LineDepots) -> frozenset[str]:
+    return frozenset(r for r in view.network.routes if decide(actor, Action.VIEW, depots.line(r)).allowed)
 
 
 def scoped(frame: Frame, lines: frozenset[str]) -> Frame:

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from transit.api.console.app import CONSOLE, html_response, language, permit, refuse, visit_of
-from transit.api.console.live_view import LiveView, line_target, visible_lines
+from transit.api.console.app import CONSOLE, depots_of, html_response, language, permit, refuse, visit_of
+from transit.api.console.live_view import LiveView, visible_lines
 from transit.api.console.report_data import EventReports, ReportBook
 from transit.api.console.report_pages_html import (accuracy_page, adherence_maps, adherence_overview,
                                                    adherence_page, regularity_page, ridership_page)
@@ -72,7 +72,8 @@ def _asked(request: web.Request) -> Asked:
     network = reports.view.network
     session = visit_of(request).session
     names = {r: route.short_name or r for r, route in network.routes.items()}
-    lines = tuple(sorted(visible_lines(session.user.actor, reports.view), key=lambda r: line_order_key(names[r])))
+    lines = tuple(sorted(visible_lines(session.user.actor, reports.view, depots_of(request)),
+                         key=lambda r: line_order_key(names[r])))
     text = request.query.get("day", "")
     if not text:
         day = service_day_of(reports.view.clock(), network.timezone)
@@ -90,7 +91,7 @@ def _line(request: web.Request, asked: Asked) -> str | None:
     if line is not None and line not in asked.lines:
         if line not in request.config_dict[REPORTS].view.network.routes:
             raise web.HTTPNotFound()
-        permit(request, Action.VIEW, line_target(line))
+        permit(request, Action.VIEW, depots_of(request).line(line))
     return line
 
 

@@ -23,12 +23,13 @@ from signage.messages import MessageBook
 from signage.registry import Sign, SignKind
 from transit.api.console.app import CONSOLE, act, html_response, language, permit, refuse, visit_of
 from transit.api.console.html import PREFIX
-from transit.api.console.live_view import LiveView, SignSources, line_target
+from transit.api.console.live_view import LiveView, SignSources
 from transit.api.console.signs_html import (MessageRow, SignDeskView, SignRow, SignsList, back_with, sign_link,
                                             sign_page, signs_page, target_words)
 from transit.api.console.texts import TEXTS
 from transit.boards.messages import MessageTarget, SignMessage, TargetKind, check_duration, check_message_text, for_sign
 from transit.console.access import Action, Actor, Target, decide
+from transit.console.line_depots import LineDepots
 from transit.model.line_names import line_order_key
 from transit.store.sign_messages import (MessageNotFound, MessageRefused, find_sign_message, list_recent_messages,
                                          send_sign_message, withdraw_sign_message)
@@ -46,13 +47,14 @@ class SignDesk:
     view: LiveView  # the network, the service clock, the lines at each stop
     sources: SignSources
     book: MessageBook
+    depots: LineDepots  # which depot runs which line
 
 
 SIGN_DESK = web.AppKey("console_signs", SignDesk)
 
 
 def sign_target(desk: SignDesk, sign: Sign) -> Target:
-    return Target("sign", sign.sign_id, route_ids=desk.view.lines_at.get(sign.stop_id, frozenset()))
+    return desk.depots.touching("sign", sign.sign_id, desk.view.lines_at.get(sign.stop_id, frozenset()))
 
 
 def message_target(desk: SignDesk, target: MessageTarget) -> Target | None:
@@ -60,7 +62,7 @@ def message_target(desk: SignDesk, target: MessageTarget) -> Target | None:
     if target.kind is TargetKind.ALL:
         return EVERY_SIGN
     if target.kind is TargetKind.LINE:
-        return line_target(target.target_id) if target.target_id in desk.view.network.routes else None
+        return desk.depots.line(target.target_id) if target.target_id in desk.view.network.routes else None
     sign = desk.sources.registry.find_sign(target.target_id)
     return None if sign is None else sign_target(desk, sign)
 
@@ -135,7 +137,8 @@ async def signs(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()[:64]
     found = _found(desk, actor, query) if query else None
     lines = sorted(((r, _line_name(desk, r)) for r in desk.view.network.routes
-                    if _may(actor, Action.SEND_SIGN_MESSAGE, line_target(r))), key=lambda rn: line_order_key(rn[1]))
+                    if _may(actor, Action.SEND_SIGN_MESSAGE, desk.depots.line(r))),
+                   key=lambda rn: line_order_key(rn[1]))
     showing = [m for m in desk.book.index().messages if m.is_showing(v.now)]
     recent = await list_recent_messages(request.config_dict[CONSOLE].pool, RECENT_SHOWN)
     found_rows = None if found is None else [_sign_row(desk, s, v.now) for s in found[:MAX_FOUND]]
@@ -221,12 +224,12 @@ async def _refresh(desk: SignDesk) -> None:
         _log.warning("sign_messages_refresh_failed", exc_info=True)
 
 
-def add_sign_pages(console: web.Application, view: LiveView) -> None:
+def add_sign_pages(console: web.Application, view: LiveView, depots: LineDepots) -> None:
     """The sign screens, when the service has signs and a message book."""
     sources = view.signs
     if sources is None or sources.messages is None:
         return
-    console[SIGN_DESK] = SignDesk(view, sources, sources.messages)
+    console[SIGN_DESK] = SignDesk(view, sources, sources.messages, depots)
     console.router.add_get("/signs", signs, name="console.signs")
     console.router.add_post("/signs/messages", send, name="console.send_message")
     console.router.add_post("/signs/messages/{message_id}/withdraw", withdraw, name="console.withdraw_message")

@@ -28,8 +28,9 @@ from aiohttp import WSMsgType, web
 from transit.api.console.alarm_watch import AlarmWatch
 from transit.api.console.app import CONSOLE, language, permit, visit_of
 from transit.api.console.live_payloads import line_payload, map_payload
-from transit.api.console.live_view import LiveView, line_target, scoped, visible_lines
-from transit.console.access import Action, Actor, Target, decide
+from transit.api.console.live_view import LiveView, scoped, visible_lines
+from transit.console.access import Action, Actor, decide
+from transit.console.line_depots import LineDepots
 from transit.console.sessions import SessionState
 from transit.store.sessions import find_session
 
@@ -67,16 +68,17 @@ class _Page:
                 await self.ws.send_frame(data, WSMsgType.TEXT)
 
 
-def alarm_signature(watch: AlarmWatch, actor: Actor) -> tuple[int, str]:
+def alarm_signature(watch: AlarmWatch, actor: Actor, depots: LineDepots) -> tuple[int, str]:
     """How many open alarms ``actor`` may see, and a signature of them (id and
     state) that changes whenever one is triggered, acknowledged or resolved."""
     seen = [a for a in watch.list_open()
-            if decide(actor, Action.VIEW, Target("alarm", str(a.id), route_ids=a.route_ids)).allowed]
+            if decide(actor, Action.VIEW, depots.touching("alarm", str(a.id), a.route_ids)).allowed]
     return len(seen), ",".join(f"{a.id}{a.state.value[0]}" for a in sorted(seen, key=lambda a: a.id))
 
 
 class ConsoleSocket:
-    def __init__(self, view: LiveView, watch: AlarmWatch, every_s: float = 1.0) -> None:
+    def __init__(self, view: LiveView, watch: AlarmWatch, depots: LineDepots, every_s: float = 1.0) -> None:
+        self._depots = depots
         self._view = view
         self._watch = watch
         self._every_s = every_s
@@ -103,7 +105,7 @@ class ConsoleSocket:
                 made[key] = orjson.dumps(payload)
             if key in made:
                 page.offer("view", made[key])
-            count, signature = alarm_signature(self._watch, page.actor)
+            count, signature = alarm_signature(self._watch, page.actor, self._depots)
             page.offer("alarms", orjson.dumps({"type": "alarms", "count": count, "signature": signature}))
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -118,10 +120,10 @@ class ConsoleSocket:
         visit = visit_of(request)
         actor = visit.session.user.actor
         if route_id:
-            permit(request, Action.VIEW, line_target(route_id))
+            permit(request, Action.VIEW, self._depots.line(route_id))
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
         await ws.prepare(request)
-        page = _Page(ws, actor, view, route_id, language(request), visible_lines(actor, self._view))
+        page = _Page(ws, actor, view, route_id, language(request), visible_lines(actor, self._view, self._depots))
         writer = asyncio.create_task(page.write())
         self._pages.add(page)
         try:
