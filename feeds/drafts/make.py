@@ -17,6 +17,8 @@ from feeds.schedules.depots import DepotSite
 from optimizer.timetable import diff as day_diff
 from optimizer.timetable import kpis as day_kpis
 from optimizer.timetable.draft import DraftBlocks, DraftDay, RebuiltDirection, draft_day, with_blocks
+from transit.console.marey_sides import DirectionKey, DirectionSides, direction_trips, side_of
+from transit.console.review import line_directions
 from transit.gtfs.draft_feed import draft_feed
 from transit.model.network import Network, Trip
 
@@ -62,6 +64,9 @@ class NewDraft:
     notes: Sequence[Mapping[str, Any]]
     day: DraftDay
     blocks: DraftBlocks
+    # Per line direction it rebuilt or changed, what its page's Marey chart draws
+    # (kept with the draft: the page then builds no network).
+    charts: Mapping[DirectionKey, DirectionSides] = field(default_factory=dict)
 
 
 def make_draft(base: BaseSchedule, live: BaseSchedule, request: DraftRequest,
@@ -82,8 +87,22 @@ def make_draft(base: BaseSchedule, live: BaseSchedule, request: DraftRequest,
                  day_kpis.measure_day(live.network, live_trips, demand))
     diff = day_diff.diff_days(live_trips, day.trips, {r.key: r.direction.periods for r in request.rebuilt},
                               request.tolerance_s)
-    return NewDraft(base.version_id, request.scenario, _params(request, day, blocks, live.version_id), feed_zip,
-                    kpis, day_diff.as_mapping(diff), request.created_by, _notes(request, blocks), day, blocks)
+    params = _params(request, day, blocks, live.version_id)
+    stored_diff = day_diff.as_mapping(diff)
+    return NewDraft(base.version_id, request.scenario, params, feed_zip, kpis, stored_diff, request.created_by,
+                    _notes(request, blocks), day, blocks, chart_sides(base.network, day, live.network, params,
+                                                                      stored_diff))
+
+
+def chart_sides(base: Network, day: DraftDay, live: Network, params: Mapping[str, Any],
+                diff: Mapping[str, Any]) -> dict[DirectionKey, DirectionSides]:
+    """Per line direction a draft page can chart: the live version's trips
+    and the draft's (its day on ``base``'s patterns), of the draft's services,
+    as the page would take them from the two networks."""
+    services = frozenset(params.get("service_ids", ()))
+    return {key: DirectionSides(side_of(live, direction_trips(live.trips.values(), services, key)),
+                                side_of(base, direction_trips(day.trips, services, key)))
+            for key in line_directions(params, diff)}
 
 
 def headline(kpis: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from feeds.drafts.make import BaseSchedule, NewDraft
+from transit.console.marey_sides import sides_as_mapping
 from transit.gtfs.build import build_network
 from transit.gtfs.feed import read_raw_tables
 from transit.store import Pool, drafts, schedules
@@ -24,4 +25,4 @@ async def save_draft(pool: Pool, draft: NewDraft) -> int:
     return await drafts.insert_draft(
         pool, base_version_id=draft.base_version_id, scenario=draft.scenario, params=draft.params,
         feed_zip=draft.feed_zip, kpis=draft.kpis, diff=draft.diff, created_by=draft.created_by,
-        notes=draft.notes)
+        notes=draft.notes, charts={key: sides_as_mapping(sides) for key, sides in draft.charts.items()})

@@ -220,8 +220,24 @@ async def test_a_publication_from_a_later_day_waits(clean_pool: asyncpg.Pool, cl
     assert f"版本 {waiting.version_id} 已定于 2026-03-09 起生效" in page
 
 
-async def test_a_draft_awaiting_a_decision_is_built_at_start_up(clean_pool: asyncpg.Pool) -> None:
+async def test_a_draft_page_draws_its_chart_from_the_rows_stored_with_it(clean_pool: asyncpg.Pool,
+                                                                        client: TestClient) -> None:
+    draft_id, _ = await store_small_city_draft(clean_pool)
+    await as_user(client, "zhang")
+    page = await (await client.get(f"/console/drafts/{draft_id}?pick=R1:0")).text()
+    console = client.server.app[CONSOLE_APP][CONSOLE]
+    assert not console.networks.has(("draft", draft_id))  # no network built for it
+    await clean_pool.execute("DELETE FROM draft_charts WHERE draft_id = $1", draft_id)  # as a draft stored before
+    built = await (await client.get(f"/console/drafts/{draft_id}?pick=R1:0")).text()
+    assert console.networks.has(("draft", draft_id))
+    svg = page.split("<svg ")[1].split("</svg>")[0]
+    assert svg == built.split("<svg ")[1].split("</svg>")[0] and svg.count("<polyline ") == 3
+
+
+async def test_a_draft_stored_without_chart_rows_is_built_at_start_up(clean_pool: asyncpg.Pool) -> None:
     draft_id, made = await store_small_city_draft(clean_pool)
+    with_rows, _ = await store_small_city_draft(clean_pool)
+    await clean_pool.execute("DELETE FROM draft_charts WHERE draft_id = $1", draft_id)
     async with console_client(clean_pool, ConsoleSettings(), Clock(T0)) as started:
         console = started.server.app[CONSOLE_APP][CONSOLE]
         for _ in range(200):  # built off the event loop: a few seconds at most
@@ -230,3 +246,4 @@ async def test_a_draft_awaiting_a_decision_is_built_at_start_up(clean_pool: asyn
             await asyncio.sleep(0.05)
         assert console.networks.has(("draft", draft_id))
         assert console.networks.has(("version", made.base_version_id))
+        assert not console.networks.has(("draft", with_rows))  # its page needs no network

@@ -1,18 +1,27 @@
 """The reports' book on a real PostgreSQL: a service day is computed the
 first time it is asked, then served as held; once a minute old, the next
 ask still gets the held result at once and starts a check behind it, which
-recomputes only when the day's stop events changed."""
+recomputes only when the day's stop events changed. A computed day is
+stored: another book (a restarted service) reads it back equal, unless its
+events changed since or it was measured against another version; the
+book's round stores the days that ended."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import asyncpg
+import pytest
 
 from tests.clock import Clock
 from tests.console.live_helpers import DAY, EIGHT, NETWORK, run, trip_id
 from transit.api.console.report_data import ReportBook
-from transit.store.stop_events import upsert_stop_events
+from transit.api.console.report_forms import BadStoredReport, report_bytes, report_parts
+from transit.console.adherence import Delays
+from transit.store import schedules
+from transit.store.day_reports import find_day_report_mark
+from transit.store.stop_events import stop_events_mark, upsert_stop_events
 
 A, B = trip_id(EIGHT), trip_id(EIGHT + 600)
 
@@ -62,3 +71,59 @@ async def test_the_books_round_computes_the_day_before_anyone_asks(clean_pool: a
         assert (await book.event_reports(DAY)).lines["L1"].calls == 4
     finally:
         round_.cancel()
+
+
+async def _version(pool: asyncpg.Pool) -> int:
+    return await schedules.insert_version(pool, source="net.zip", sha256="0" * 64, feed_zip=b"PK", summary={},
+                                          start=None, end=None, make_live=True)
+
+
+async def test_a_computed_day_is_stored_and_another_book_reads_it_back_equal(clean_pool: asyncpg.Pool) -> None:
+    version = await _version(clean_pool)
+    await upsert_stop_events(clean_pool, run("a", A, 6) + run("b", B, 6, late_s=400.0))
+    first = ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version)
+    computed = await first.event_reports(DAY)
+    assert first.computed == 1 and computed.regularity and computed.lines["L1"].calls == 12
+
+    restarted = ReportBook(clean_pool, NETWORK, Clock(5_000.0), version_id=version)  # another process, later
+    read = await restarted.event_reports(DAY)
+    assert restarted.computed == 0 and restarted.read_back == 1
+    assert read == computed and read.computed_at == 1_000.0  # the same figures, computed when they were
+    assert read.cells(frozenset({"L1"})) == computed.cells(frozenset({"L1"}))
+    other = ReportBook(clean_pool, NETWORK, Clock(5_000.0), version_id=await _version(clean_pool))
+    await other.event_reports(DAY)
+    assert other.computed == 1  # measured against another version: not that one's report
+
+
+async def test_a_stored_day_whose_events_changed_is_computed_again(clean_pool: asyncpg.Pool) -> None:
+    version = await _version(clean_pool)
+    await upsert_stop_events(clean_pool, run("a", A, 3))
+    await ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version).event_reports(DAY)
+    await upsert_stop_events(clean_pool, run("b", B, 3, late_s=400.0))
+    later = ReportBook(clean_pool, NETWORK, Clock(2_000.0), version_id=version)
+    found = await later.event_reports(DAY)
+    assert later.computed == 1 and later.read_back == 0 and found.lines["L1"].calls == 6
+    again = ReportBook(clean_pool, NETWORK, Clock(3_000.0), version_id=version)
+    assert await again.event_reports(DAY) == found and again.read_back == 1  # the new one was stored
+
+
+async def test_the_round_stores_the_recent_days_that_ended(clean_pool: asyncpg.Pool) -> None:
+    version = await _version(clean_pool)
+    await upsert_stop_events(clean_pool, run("a", A, 4))
+    book = ReportBook(clean_pool, NETWORK, Clock(0.0), version_id=version)
+    await book.keep_ready(DAY + timedelta(days=1))  # the day after (none yet): DAY has ended
+    assert book.computed == 2 and await find_day_report_mark(clean_pool, DAY, version) == (
+        await stop_events_mark(clean_pool, DAY))
+    await book.keep_ready(DAY + timedelta(days=1))
+    assert book.computed == 2  # stored as its events stand: not computed again (nor today, just done)
+    await upsert_stop_events(clean_pool, run("b", B, 4))
+    await book.keep_ready(DAY + timedelta(days=1))
+    assert book.computed == 3  # its events changed since
+
+
+def test_a_stored_report_of_another_form_is_computed_again_and_a_broken_one_says_so() -> None:
+    data = report_bytes(DAY, 0, Delays({}, 0), {}, (), 1.0)
+    assert report_parts(data) == (DAY, 0, Delays({}, 0), {}, (), 1.0)
+    assert report_parts(data.replace(b'"form":1', b'"form":0')) is None
+    with pytest.raises(BadStoredReport, match="does not read back"):
+        report_parts(b'{"form":1,"day":"2026-03-11"}')

@@ -12,7 +12,8 @@ EXPECTED_TABLES = {"schema_migrations", "schedule_versions", "vehicle_reports", 
                    "users", "user_roles", "user_sessions", "audit_log",
                    "flow_days", "flow_stop_bins", "flow_segment_loads", "timetable_drafts", "flow_od",
                    "flow_transfers", "alarms", "line_alarm_thresholds", "draft_approvals",
-                   "schedule_publications", "pos_readers", "sign_messages"}
+                   "schedule_publications", "pos_readers", "sign_messages", "draft_charts",
+                   "console_day_reports"}
 
 
 async def _tables(pool: asyncpg.Pool) -> set[str]:

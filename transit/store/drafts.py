@@ -13,8 +13,8 @@ import asyncpg
 from transit.console.approval import DraftStatus
 from transit.store.schedules import VersionNotFound
 
-__all__ = ["Draft", "DraftNotFound", "DraftStatus", "DraftSummary", "get_draft", "get_draft_zip", "insert_draft",
-           "list_drafts"]
+__all__ = ["Draft", "DraftNotFound", "DraftStatus", "DraftSummary", "find_draft_chart", "get_draft", "get_draft_zip",
+           "has_draft_charts", "insert_draft", "list_drafts"]
 
 _SUMMARY = "id, created_at, base_version_id, status, scenario, kpis, created_by, published_version_id"
 _COLUMNS = f"{_SUMMARY}, params, diff, notes"
@@ -68,23 +68,47 @@ async def insert_draft(
     diff: Mapping[str, Any],
     created_by: str,
     notes: Sequence[Mapping[str, Any]],
+    charts: Mapping[tuple[str, int], Mapping[str, Any]] | None = None,
 ) -> int:
     """Store a new draft (status ``draft``) and return its id; raises
-    ``VersionNotFound`` when the base version is not stored."""
-    try:
-        draft_id: int = await pool.fetchval(
-            """
-            INSERT INTO timetable_drafts
-                (base_version_id, scenario, params, feed_zip, kpis, diff, created_by, notes)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            RETURNING id
-            """,
-            base_version_id, scenario, dict(params), feed_zip, dict(kpis), dict(diff), created_by,
-            [dict(note) for note in notes],
-        )
-    except asyncpg.ForeignKeyViolationError:
-        raise VersionNotFound(base_version_id) from None
+    ``VersionNotFound`` when the base version is not stored. ``charts``: per
+    (route_id, direction_id), what its page's Marey chart draws, stored in
+    the same transaction (``transit.console.marey_sides``' mapping form)."""
+    async with pool.acquire() as conn, conn.transaction():
+        try:
+            draft_id: int = await conn.fetchval(
+                """
+                INSERT INTO timetable_drafts
+                    (base_version_id, scenario, params, feed_zip, kpis, diff, created_by, notes)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                RETURNING id
+                """,
+                base_version_id, scenario, dict(params), feed_zip, dict(kpis), dict(diff), created_by,
+                [dict(note) for note in notes],
+            )
+        except asyncpg.ForeignKeyViolationError:
+            raise VersionNotFound(base_version_id) from None
+        await conn.executemany(
+            "INSERT INTO draft_charts (draft_id, route_id, direction_id, sides) VALUES ($1, $2, $3, $4)",
+            [(draft_id, route_id, direction_id, dict(sides))
+             for (route_id, direction_id), sides in (charts or {}).items()])
     return draft_id
+
+
+async def find_draft_chart(pool: asyncpg.Pool, draft_id: int, route_id: str,
+                           direction_id: int) -> Mapping[str, Any] | None:
+    """What the draft's Marey chart of this line direction draws, stored with
+    it; None for a direction it has no row of (or a draft stored before these rows)."""
+    sides: Mapping[str, Any] | None = await pool.fetchval(
+        "SELECT sides FROM draft_charts WHERE draft_id = $1 AND route_id = $2 AND direction_id = $3",
+        draft_id, route_id, direction_id)
+    return sides
+
+
+async def has_draft_charts(pool: asyncpg.Pool, draft_id: int) -> bool:
+    """Whether the draft's chart rows were stored with it (else its pages build networks)."""
+    found: bool = await pool.fetchval("SELECT EXISTS (SELECT 1 FROM draft_charts WHERE draft_id = $1)", draft_id)
+    return found
 
 
 async def list_drafts(pool: asyncpg.Pool) -> list[DraftSummary]:

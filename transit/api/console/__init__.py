@@ -62,7 +62,7 @@ def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
     console.on_startup.append(drafts.warm_awaiting)
     console.on_cleanup.append(_close_networks)
     if view is not None:
-        _add_live(console, pool, settings, view)
+        _add_live(console, pool, settings, view, None if live_version is None else live_version[0])
     app.router.add_get(PREFIX, _to_home)
     app.add_subapp(PREFIX, console)
     app[CONSOLE_APP] = console
@@ -73,7 +73,8 @@ async def _close_networks(console: web.Application) -> None:
     await console[CONSOLE].networks.close()
 
 
-def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, view: LiveView) -> None:
+def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, view: LiveView,
+              version_id: int | None) -> None:
     watch = AlarmWatch(pool, view, settings.alarm_rules, every_s=settings.alarm_every_s,
                        clear_after_s=settings.alarm_clear_after_s)
     socket = ConsoleSocket(view, watch, settings.line_depots, every_s=settings.push_every_s)
@@ -90,7 +91,7 @@ def _add_live(console: web.Application, pool: Pool, settings: ConsoleSettings, v
     router.add_get("/alarms.json", alarm_pages.alarms_json, name="console.alarms_json")
     router.add_post("/alarms/{alarm_id}/ack", alarm_pages.acknowledge, name="console.acknowledge")
     router.add_get("/socket", socket.handle, name="console.socket")
-    reports.add_report_pages(console, pool, view)
+    reports.add_report_pages(console, pool, view, version_id)
     signs.add_sign_pages(console, view, settings.line_depots)
 
 

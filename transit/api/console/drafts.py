@@ -21,14 +21,15 @@ from transit.api.console.texts import TEXTS
 from transit.api.console.versions_html import versions_page
 from transit.console.access import Action, Target, decide
 from transit.console.approval import DraftStatus, applies, decide_roll_back, offered
-from transit.console.marey import choose_axis, marey_chart, marey_svg
+from transit.console.marey import marey_svg
+from transit.console.marey_sides import DirectionSides, direction_trips, draw, side_of, sides_from
 from transit.console.review import (compared_version, day_type_of, direction_rows, draft_lines, headway_rows,
                                     kpi_deltas, line_directions, trip_changes)
-from transit.model.network import Network, Trip
 from transit.model.service_days import service_day_of
 from transit.store.approvals import draft_facts, find_approval, read_live_state
 from transit.store.audit import list_audit_of
-from transit.store.drafts import Draft, DraftNotFound, get_draft, get_draft_zip, list_draft_lines, list_drafts
+from transit.store.drafts import (Draft, DraftNotFound, find_draft_chart, get_draft, get_draft_zip, has_draft_charts,
+                                  list_draft_lines, list_drafts)
 from transit.store.publications import list_publications
 from transit.store.schedules import get_feed_zip, list_versions
 
@@ -51,7 +52,8 @@ def draft_id_of(request: web.Request, name: str = "draft_id") -> int:
 
 async def list_page(request: web.Request) -> web.Response:
     """The drafts whose lines the user's scope covers, newest first; starts
-    building the networks of the newest ones awaiting a decision."""
+    building the networks of the newest ones awaiting a decision (those
+    stored without chart rows)."""
     console = request.config_dict[CONSOLE]
     actor = visit_of(request).session.user.actor
     touched = {draft_id: draft_lines({"rebuilt": rebuilt}, {"directions": directions})
@@ -61,20 +63,23 @@ async def list_page(request: web.Request) -> web.Response:
         actor, Action.VIEW, depots.touching("draft", str(d.id), touched.get(d.id, frozenset()))).allowed]
     live = await read_live_state(console.pool)
     for summary in [d for d in shown if d.status in _AWAITING][:2]:
-        _warm(console, summary.id, summary.base_version_id)
+        await _warm(console, summary.id, summary.base_version_id)
     return html_response(drafts_page(viewer_of(request), shown, live))
 
 
 async def warm_awaiting(console_app: web.Application) -> None:
     """At start-up, begin building the networks of the two newest drafts
-    awaiting a decision: a draft page opened soon after a restart then does
-    not wait seconds for its first view."""
+    awaiting a decision, when they were stored without chart rows: a draft
+    page opened soon after a restart then does not wait seconds for its first view."""
     console = console_app[CONSOLE]
     for summary in [d for d in await list_drafts(console.pool) if d.status in _AWAITING][:2]:
-        _warm(console, summary.id, summary.base_version_id)
+        await _warm(console, summary.id, summary.base_version_id)
 
 
-def _warm(console: Console, draft_id: int, version_id: int) -> None:
+async def _warm(console: Console, draft_id: int, version_id: int) -> None:
+    """Start building a draft's networks, unless its chart rows make them needless."""
+    if await has_draft_charts(console.pool, draft_id):
+        return
     console.networks.warm(("draft", draft_id), lambda: get_draft_zip(console.pool, draft_id))
     console.networks.warm(("version", version_id), lambda: get_feed_zip(console.pool, version_id))
 
@@ -115,11 +120,6 @@ def _window(query: Mapping[str, str]) -> tuple[tuple[int, int] | None, bool]:
     return ((start, end), False) if start < end else (None, True)
 
 
-def _direction_trips(network: Network, services: frozenset[str], key: tuple[str, int]) -> list[Trip]:
-    return [t for t in network.trips.values()
-            if (t.route_id, t.direction_id) == key and (not services or t.service_id in services)]
-
-
 async def _chart(console: Console, lang: str, draft: Draft, diff: Mapping[str, Any],
                  query: Mapping[str, str]) -> Chart | None:
     """The chosen line direction's Marey chart (draft against the version it
@@ -132,21 +132,28 @@ async def _chart(console: Console, lang: str, draft: Draft, diff: Mapping[str, A
     key = key if key in choices else choices[0]
     window, bad = _window(query)
     draft_id, compared = draft.summary.id, compared_version(draft.params, draft.summary.base_version_id)
-    new_net = await console.networks.get(("draft", draft_id), lambda: get_draft_zip(console.pool, draft_id))
-    old_net = await console.networks.get(("version", compared), lambda: get_feed_zip(console.pool, compared))
-    services = frozenset(draft.params.get("service_ids", ()))
-    old, new = _direction_trips(old_net, services, key), _direction_trips(new_net, services, key)
+    stored = await find_draft_chart(console.pool, draft_id, *key)
+    sides = sides_from(stored) if stored is not None else await _sides_from_networks(console, draft, compared, key)
     svg, off_axis = None, 0
-    if old or new:
-        net = new_net if new else old_net
-        axis = choose_axis(new or old, net.patterns, {s: stop.name for s, stop in net.stops.items()})
-        chart = marey_chart(axis, old, new, old_net.patterns, window, new_patterns=new_net.patterns)
+    chart = draw(sides, window)
+    if chart is not None:
         texts = TEXTS[lang]
         title = texts["marey_title"].format(line=key[0], direction=texts["direction"].format(id=key[1]))
         svg = marey_svg(chart, title, texts["marey_old"].format(id=compared), texts["marey_new"].format(id=draft_id))
         off_axis = chart.off_axis
     typed = (query.get("from", ""), query.get("to", ""))
     return Chart(key[0], key[1], choices, typed, bad, svg, off_axis, trip_changes(diff, *key))
+
+
+async def _sides_from_networks(console: Console, draft: Draft, compared: int, key: tuple[str, int]) -> DirectionSides:
+    """A draft stored without its chart rows: the sides out of the two
+    versions' networks, built (seconds) unless kept."""
+    draft_id = draft.summary.id
+    new_net = await console.networks.get(("draft", draft_id), lambda: get_draft_zip(console.pool, draft_id))
+    old_net = await console.networks.get(("version", compared), lambda: get_feed_zip(console.pool, compared))
+    services = frozenset(draft.params.get("service_ids", ()))
+    return DirectionSides(side_of(old_net, direction_trips(old_net.trips.values(), services, key)),
+                          side_of(new_net, direction_trips(new_net.trips.values(), services, key)))
 
 
 async def versions(request: web.Request) -> web.Response:

@@ -1,5 +1,7 @@
 """Networks of stored schedule versions and drafts for the approval pages'
-Marey charts, built once off the event loop and kept, a few at a time.
+Marey charts of drafts stored without their chart rows (``draft_charts``,
+which a draft made now has: its page needs no network), built once off the
+event loop and kept, a few at a time.
 
 A stored feed never changes, so a built network stays right for as long as
 it is kept. Building one takes seconds on the demo city (40 lines, 5,500

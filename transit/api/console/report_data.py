@@ -6,9 +6,14 @@ A day's results are kept while its data stands: once they are
 ``recheck_s`` old, the next page gets them as they are and starts a check
 of the day's stop events (count and last write) behind it, recomputing
 when they changed; so a past day is computed once, today's at most once a
-``recheck_s``, and only a day nobody asked for yet makes a page wait. A
-flow day is kept while its build time is unchanged. The computing runs in
-a thread, off the event loop that serves the signs.
+``recheck_s``. A computed day is also stored in PostgreSQL with its events'
+mark (``console_day_reports``, per live version): a process that has not
+computed it reads it back (a fraction of a second) while the events stand.
+The book's round computes and stores the recent days with events (at the
+service's start, and each day as it ends), so only a day older than those,
+or one whose events changed since, makes a page wait for the computation
+(seconds). A flow day is kept while its build time is unchanged. The
+computing runs in a thread, off the event loop that serves the signs.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from transit.api.console.report_forms import report_bytes, report_parts
 from transit.console.adherence import DelayCell, DelayCount, Delays, adherence_cells, line_adherence, list_delays
 from transit.console.headways import ScheduledHeadways
 from transit.console.regularity import LineRegularity, line_regularity, list_observed_headways
@@ -29,14 +35,18 @@ from transit.flow.peaks import PeakLoadPoint
 from transit.model.network import Network
 from transit.records import ObservedCall
 from transit.store import Pool
+from transit.store.day_reports import find_day_report, find_day_report_mark, put_day_report
 from transit.store.flow import FlowDayNotFound, get_flow_day
 from transit.store.flow_reports import list_direction_loads, list_line_hours, list_peak_load_points
-from transit.store.stop_events import list_observed_calls, stop_events_mark
+from transit.store.stop_events import list_event_days, list_observed_calls, stop_events_mark
 
 _log = logging.getLogger(__name__)
 
 KEPT_DAYS = 4
 WARM_EVERY_S = 600.0  # the current day is recomputed at most this often when nobody asks
+# The latest days with events that the round keeps computed and stored: as
+# many as the reports' index links to, so every day it offers opens at once.
+RECENT_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -76,20 +86,27 @@ def compute_event_reports(network: Network, scheduled: ScheduledHeadways, day: d
                         tuple(line_regularity(list_observed_headways(network, scheduled, events))), computed_at)
 
 
+Mark = tuple[int, float | None]  # a day's events: how many, and their last write (``stop_events_mark``)
+
+
 class ReportBook:
     def __init__(self, pool: Pool, network: Network, clock: Callable[[], float] = time.time,
-                 recheck_s: float = 60.0) -> None:
+                 recheck_s: float = 60.0, version_id: int | None = None) -> None:
+        """``version_id``: the stored version ``network`` is, under which
+        computed days are stored and read back (None: kept in memory only)."""
         self.network = network
+        self.version_id = version_id
         self._pool = pool
         self._clock = clock  # the wall clock: how old a result is
         self._recheck_s = recheck_s
         self._scheduled: ScheduledHeadways | None = None  # made in the first computation's thread
         # day -> (the events' mark, checked at, reports)
-        self._events: OrderedDict[date, tuple[tuple[int, float | None], float, EventReports]] = OrderedDict()
+        self._events: OrderedDict[date, tuple[Mark, float, EventReports]] = OrderedDict()
         self._flows: OrderedDict[date, FlowSums] = OrderedDict()
         self._lock = asyncio.Lock()  # one computation at a time (ScheduledHeadways memoises)
         self._refreshing: asyncio.Task[EventReports] | None = None
         self.computed = 0  # days computed (tests)
+        self.read_back = 0  # days read back from the store (tests)
 
     def warm(self, day: date) -> None:
         """Start computing ``day`` now unless it is held and fresh (the reports'
@@ -99,10 +116,32 @@ class ReportBook:
             self._refresh_later(day)
 
     async def run(self, today: Callable[[], date], every_s: float = WARM_EVERY_S) -> None:
-        """Keep the current service day's reports ready: warm it every ``every_s``."""
+        """Keep reports ready: a ``keep_ready`` round now (the service's start)
+        and every ``every_s`` (so a day that ended is stored within one)."""
         while True:
-            self.warm(today())
+            try:
+                await self.keep_ready(today())
+            except Exception:  # noqa: BLE001 - background work: the next round tries again
+                _log.warning("report_round_failed", exc_info=True)
             await asyncio.sleep(every_s)
+
+    async def keep_ready(self, today: date) -> None:
+        """One round: today's computed when held results are ``recheck_s``
+        old; then each of the ``RECENT_DAYS`` latest days with events before
+        ``today``, newest first, computed and stored unless stored as its
+        events stand (a page of it then reads it back)."""
+        await self._refresh(today)
+        for day in await list_event_days(self._pool, RECENT_DAYS):
+            if day < today:
+                await self.ensure_stored(day)
+
+    async def ensure_stored(self, day: date) -> None:
+        """Compute and store ``day`` unless its stored report is of its events as they stand."""
+        if self.version_id is None:
+            return
+        mark = await stop_events_mark(self._pool, day)
+        if mark[0] and await find_day_report_mark(self._pool, day, self.version_id) != mark:
+            await self._refresh(day, force=True)
 
     async def event_reports(self, day: date) -> EventReports:
         """The day's reports: computed now the first time; later the ones held,
@@ -120,22 +159,51 @@ class ReportBook:
             self._refreshing = asyncio.create_task(self._refresh(day), name=f"report_refresh_{day}")
             self._refreshing.add_done_callback(_log_failure)
 
-    async def _refresh(self, day: date) -> EventReports:
-        """Compute the day unless its events are as they were (or it was just checked)."""
+    async def _refresh(self, day: date, force: bool = False) -> EventReports:
+        """The day's reports: those held if just checked or its events are as
+        they were, else those stored of its events as they stand, else
+        computed (and stored). ``force``: check now, however recently checked."""
         async with self._lock:
             now = self._clock()
             held = self._events.get(day)
-            if held is not None and now - held[1] < self._recheck_s:
+            if held is not None and now - held[1] < self._recheck_s and not force:
                 return held[2]
             mark = await stop_events_mark(self._pool, day)
             if held is not None and held[0] == mark:
                 self._events[day] = (mark, now, held[2])
                 return held[2]
-            events = await list_observed_calls(self._pool, day)
-            reports = await asyncio.to_thread(self._compute, day, events, now)
-            self.computed += 1
+            reports = await self._read_back(day, mark)
+            if reports is None:
+                events = await list_observed_calls(self._pool, day)
+                reports = await asyncio.to_thread(self._compute, day, events, now)
+                self.computed += 1
+                await self._store(day, mark, reports)
             _keep(self._events, day, (mark, now, reports))
             return reports
+
+    async def _read_back(self, day: date, mark: Mark) -> EventReports | None:
+        """The day's stored reports if stored of its events as they stand (and in the current form)."""
+        if self.version_id is None:
+            return None
+        stored = await find_day_report(self._pool, day, self.version_id)
+        if stored is None or stored.mark != mark:
+            return None
+        parts = await asyncio.to_thread(report_parts, stored.report)
+        if parts is None:
+            return None
+        self.read_back += 1
+        return EventReports(*parts)
+
+    async def _store(self, day: date, mark: Mark, reports: EventReports) -> None:
+        if self.version_id is None:
+            return
+        data = await asyncio.to_thread(report_bytes, reports.day, reports.events, reports.delays, reports.lines,
+                                       reports.regularity, reports.computed_at)
+        if not await put_day_report(self._pool, day, self.version_id, mark, reports.computed_at, data):
+            # The version the service runs is not (or no longer) stored: the
+            # day stays computed in memory, as without a version.
+            _log.warning("day_report_not_stored day=%s version=%s", day, self.version_id)
+            self.version_id = None
 
     def _compute(self, day: date, events: Sequence[ObservedCall], now: float) -> EventReports:
         if self._scheduled is None:

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from transit.api.console.app import CONSOLE, depots_of, html_response, language, permit, refuse, visit_of
 from transit.api.console.live_view import LiveView, visible_lines
-from transit.api.console.report_data import EventReports, ReportBook
+from transit.api.console.report_data import RECENT_DAYS, EventReports, ReportBook
 from transit.api.console.report_pages_html import (accuracy_page, adherence_maps, adherence_overview,
                                                    adherence_page, regularity_page, ridership_page)
 from transit.api.console.reports_csv import (ACCURACY_HEADER, ADHERENCE_HEADER, REGULARITY_HEADER,
@@ -42,7 +42,7 @@ from transit.store import Pool
 from transit.store.flow_reports import list_flow_dates
 from transit.store.stop_events import list_event_days
 
-DAYS_LISTED = 14
+DAYS_LISTED = RECENT_DAYS  # the book's round keeps each of them stored
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class Reports:
     book: ReportBook
 
     async def keep_ready(self) -> None:
-        """Keep the service day the service clock is in computed (background work)."""
+        """Keep the service day the service clock is in computed, and the
+        recent days stored (background work)."""
         await self.book.run(lambda: service_day_of(self.view.clock(), self.view.network.timezone))
 
 
@@ -192,9 +193,11 @@ async def ridership_csv(request: web.Request) -> web.Response:
                         ridership_rows(asked.day, rows or [], asked.view.names))
 
 
-def add_report_pages(console: web.Application, pool: Pool, view: LiveView) -> None:
-    """Mount the reports (``Reports.keep_ready`` is their background work)."""
-    console[REPORTS] = Reports(view, ReportBook(pool, view.network, time.time))
+def add_report_pages(console: web.Application, pool: Pool, view: LiveView, version_id: int | None = None) -> None:
+    """Mount the reports (``Reports.keep_ready`` is their background work);
+    ``version_id``: the stored version the view's network is, under which
+    computed days are stored (None: kept in memory only)."""
+    console[REPORTS] = Reports(view, ReportBook(pool, view.network, time.time, version_id=version_id))
     router = console.router
     router.add_get("/reports", index, name="console.reports")
     for name, page, csv in (("accuracy", accuracy, accuracy_csv), ("adherence", adherence, adherence_csv),
