@@ -51,6 +51,11 @@ class PredictionParams:
     base_uncertainty_s: float = 10.0
     schedule_cv: float = 0.2  # spread of a running time known only from the schedule
     history_floor_cv: float = 0.05
+    # A bus still standing at its first stop this long after its trip should
+    # have left is promised nothing: it may be out of service or its driver on
+    # a break, and "leaving now" shown for an hour is a countdown that never
+    # ends. Its stops show the timetable until it moves.
+    terminal_hold_s: float = 900.0
 
 
 class Predictor:
@@ -187,10 +192,15 @@ class Predictor:
         """Predictions for the vehicle's trip from where it is, then its block's
         next trips while they start within the horizon."""
         ref = state.trip
-        if ref is None or ref.trip_id not in self._network.trips:
+        if ref is None or ref.trip_id not in self._network.trips or state.off_route:
+            # Off its route (a detour, another line, a deadhead): where and
+            # when it rejoins is unknown, so no stop is promised a time.
             return []
         trip = self._network.trips[ref.trip_id]
         now = state.timestamp
+        late_at_start = now - (self._origin(ref.service_date) + trip.start)
+        if state.delay_s is None and late_at_start > self._params.terminal_hold_s:
+            return []
         residual = self._residuals.get((ref.service_date, ref.trip_id), TripResidual()).factor(
             self._shrinkage.prior_weight)
         current = self._predict_trip(trip, ref, state, residual)
