@@ -1,9 +1,12 @@
 """Benchmark: passenger flow from taps (issue 11) on a simulated weekday of the demo city.
 
-    .venv/bin/python scripts/bench_flow.py [--day 2026-11-25] [--seed 7] [--out DIR]
+    .venv/bin/python scripts/bench_flow.py [--day 2026-11-25] [--seed 7] [--out DIR] [--sweep]
 
 ``--out DIR`` also writes the simulated day there as ``transit simulate``
 does (reports, taps, truth), to replay it with ``transit replay --taps``.
+``--sweep`` also runs the inference again on the same tracked day for each
+walking limit, ride penalty and expansion setting of ``SWEEP`` (how the
+defaults were chosen; about 20 s each on an idle machine).
 
 The day: ridership raised to about 150,000 taps (a city of 700,000), riders'
 days chained (``feeds.simulator.riders``), POS reader clocks off (every reader
@@ -64,6 +67,13 @@ DAY_PARAMS = SimulationParams(
 HARDER_RIDERS = replace(DAY_PARAMS, chain_nearest_first=False, chain_walk_m=400.0,
                         chain_onward_share=0.4)
 KEY = b"bench-flow-key"
+# Each a change to the default ``FlowParams``: the walking limit for chaining
+# (the literature's 400 m to 2 km), the penalty per metre ridden of the
+# alighting stop's generalised cost, and the expansion's smallest group and bins.
+SWEEP = ([{"walk_m": w} for w in (400.0, 600.0, 800.0, 1000.0, 1200.0, 1500.0, 2000.0)]
+         + [{"ride_penalty": r} for r in (0.05, 0.15, 0.3)]
+         + [{"min_chained": m} for m in (1, 10, 20)]
+         + [{"bin_s": b} for b in (1800.0, 7200.0)])
 
 
 def simulate(day: date, seed: int) -> tuple[Network, SimulatedDay]:
@@ -186,6 +196,22 @@ def print_alightings(flow: DayFlow, truth: dict[str, TrueJourney]) -> None:
               f"within one stop {part.within_one_share:.2%}")
 
 
+def print_ride_lengths(network: Network, flow: DayFlow, truth: dict[str, TrueJourney]) -> None:
+    """A diagnosis from the truth: how far riders chained and not chained truly
+    rode. The expansion spreads the unchained as their chained peers alighted;
+    if they ride further, no spreading by boarding group can see it."""
+    rides: dict[str, list[float]] = defaultdict(list)
+    for b in flow.boardings:
+        true = truth[b.tap_id]
+        if b.trip_id == true.trip_id:
+            dists = network.patterns[b.pattern_id].stop_dists
+            outcome = ("chained" if b.tap_id in flow.chains.alightings
+                       else flow.chains.failures[b.tap_id].value)
+            rides[outcome].append(dists[true.alight_index] - dists[true.board_index])
+    print("  true ride, mean km (truth): " + ", ".join(
+        f"{k} {np.mean(v) / 1000:.2f} ({len(v):,})" for k, v in sorted(rides.items())))
+
+
 def print_loads(network: Network, simulated: SimulatedDay, flow: DayFlow, events: Sequence,
                 truth_journeys: dict[str, TrueJourney]) -> None:
     hour = hour_of(network, simulated)
@@ -275,11 +301,31 @@ def print_harder_riders(network: Network, plane: StopPlane, simulated: Simulated
     print(f"  peak-load points, {len(peaks)} lines: {_errors(peaks)}")
 
 
+def print_sweep(network: Network, simulated: SimulatedDay, events: Sequence, taps: list[Tap],
+                truth: dict[str, TrueJourney]) -> None:
+    """The alighting and peak-load figures with each setting of ``SWEEP``."""
+    segments, hour = segments_of(simulated, truth), hour_of(network, simulated)
+    print("--- sweep: one setting changed from the defaults at a time")
+    for change in SWEEP:
+        flow = infer_flow(network, events, taps, replace(FlowParams(), **change))
+        score = score_flow(flow.boardings, flow.chains.alightings, truth)
+        by_direction = score_peak_loads(network, flow.loads, segments, hour)
+        lines = peak_per_line(by_direction)
+        bias = float(np.mean([p.error for p in lines]))
+        setting = ", ".join(f"{k}={v:g}" for k, v in change.items())
+        print(f"  {setting}: inferred {score.share(score.alighting_inferred):.2%}, exact "
+              f"{score.exact_share:.2%}, within one {score.within_one_share:.2%}; peak loads "
+              f"{_errors(lines)}, mean error {bias:+.1%}; lines x directions "
+              f"{peak_errors(by_direction).within} of {len(by_direction)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 25))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="also write the simulated day to this folder")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also run the inference with each setting of SWEEP")
     args = parser.parse_args()
     network, simulated = simulate(args.day, args.seed)
     if args.out:
@@ -299,9 +345,12 @@ def main() -> None:
     unset_score = score_flow(unset.boardings, {}, truth)
     print(f"  without correcting reader clocks: {unset_score.share(unset_score.boarding_right):.2%}")
     print_alightings(flow, truth)
+    print_ride_lengths(network, flow, truth)
     print_loads(network, simulated, flow, events, truth)
     print_clocks(simulated, flow)
     print_harder_riders(network, plane, simulated, events)
+    if args.sweep:
+        print_sweep(network, simulated, events, taps, truth)
 
 
 if __name__ == "__main__":

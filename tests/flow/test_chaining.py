@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from tests.flow.helpers import DAY, at, make_network, trip_events
 from transit.flow.boarding import Boarding
 from transit.flow.chaining import ChainFailure, chain_boardings
 from transit.flow.dwells import list_dwells
+from transit.flow.params import FlowParams
 from transit.flow.walk import stop_plane
 
 NETWORK = make_network()
@@ -25,8 +28,12 @@ def board(tap_id: str, trip_id: str, stop_index: int, hour: float, account: str 
                     stop_index + 1, stop_id, at(hour), 1.0)
 
 
-def chain(*boardings: Boarding):  # type: ignore[no-untyped-def]
-    return chain_boardings(boardings, NETWORK, PLANE, TRIPS)
+# The walking limit these tests were drawn for (the default is the literature's 1 km).
+WALK_800 = FlowParams(walk_m=800.0)
+
+
+def chain(*boardings: Boarding, params: FlowParams = WALK_800):  # type: ignore[no-untyped-def]
+    return chain_boardings(boardings, NETWORK, PLANE, TRIPS, params)
 
 
 def test_a_day_out_and_back_chains_every_trip() -> None:
@@ -71,3 +78,31 @@ def test_only_stops_after_the_boarding_stop_and_reached_in_time_count() -> None:
     early = replace(board("t2", "B0-1", 1, 8), time=at(7) + 60)
     chains = chain(board("t1", "A0-1", 0, 7), early)
     assert chains.failures["t1"] is ChainFailure.TOO_LATE
+
+
+def test_the_default_walk_is_the_literatures_1_km() -> None:
+    # B4 is 950 m north of A4: beyond 800 m, within the default 1 km.
+    out, on = board("t1", "A0-1", 0, 7), board("t2", "B0-1", 3, 8)
+    assert chain(out, on).failures["t1"] is ChainFailure.TOO_FAR
+    found = chain(out, on, params=FlowParams()).alightings["t1"]
+    assert (found.stop_id, found.walk_m) == ("A4", 950.0)
+
+
+def test_a_ride_penalty_trades_a_longer_walk_for_getting_off_earlier() -> None:
+    # Out from A1, next boarding at B1, 250 m south of A4: A4 is closest; A3 is
+    # 472 m away but 400 m less riding, cheaper once a metre ridden costs more
+    # than (472 - 250) / 400 = 0.56 m of walk.
+    out, on = board("t1", "A0-1", 0, 7), board("t2", "B0-1", 0, 8)
+    for penalty, stop_id in ((0.0, "A4"), (0.5, "A4"), (1.0, "A3")):
+        found = chain(out, on, params=FlowParams(walk_m=800.0, ride_penalty=penalty))
+        assert found.alightings["t1"].stop_id == stop_id, penalty
+    # Within 1 km, A2 (838 m walk, 400 m ridden: 1,238) beats A3 (472 + 800).
+    found = chain(out, on, params=FlowParams(ride_penalty=1.0)).alightings["t1"]
+    assert (found.stop_id, round(found.walk_m)) == ("A2", 838)
+
+
+@pytest.mark.parametrize("bad", [{"walk_m": 0.0}, {"walk_m": -5.0}, {"ride_penalty": -0.1},
+                                 {"ride_penalty": float("nan")}])
+def test_a_walk_limit_or_ride_penalty_out_of_range_is_refused(bad: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        FlowParams(**bad)

@@ -72,5 +72,5 @@ def test_a_wait_past_the_window_or_a_long_walk_breaks_the_journey() -> None:
     boardings[1] = ride("b", "card", "B0-1", "B2", OFF_AT_A4 + 1799)
     (linked,) = infer_transfers(NETWORK, boardings, {"a": off("a")}).flows
     assert linked.median_wait_s == 1799.0
-    far = infer_transfers(NETWORK, boardings, {"a": off("a", walk_m=900.0)})
+    far = infer_transfers(NETWORK, boardings, {"a": off("a", walk_m=1100.0)})
     assert far.flows == () and far.journeys[0].legs_per_journey == 1.0

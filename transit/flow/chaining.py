@@ -4,10 +4,12 @@ Riders tap on boarding only. The same card's next boarding that day shows
 where the rider went: the stop of the earlier trip, after its boarding stop,
 closest to the next boarding's stop, if within walking distance (``walk_m``)
 and reached by the bus before that next boarding (``alight_before_next_s`` of
-slack). A day's last trip chains to its first boarding: riders go home. A card
-with one trip that day, and a chain that finds no such stop, are counted by
-reason and never guessed. Several taps of one card on one trip (a rider paying
-for companions) are one party: each chains past the others to the next trip.
+slack); with a ``ride_penalty``, the one of least walk plus penalty times the
+metres ridden instead (a generalised cost, off by default). A day's last trip
+chains to its first boarding: riders go home. A card with one trip that day,
+and a chain that finds no such stop, are counted by reason and never guessed.
+Several taps of one card on one trip (a rider paying for companions) are one
+party: each chains past the others to the next trip.
 
 Days are service days (the boarding trip's), so a ride home after midnight
 still chains to that morning.
@@ -121,9 +123,12 @@ def _anchor(day: Sequence[Boarding], i: int) -> tuple[Boarding, bool] | None:
 
 def _alight(boarding: Boarding, anchor: Boarding, to_first: bool, walks: _Walks,
             dwells: Sequence[Dwell | None], params: FlowParams) -> Alighting | ChainFailure:
-    """The later stop of ``boarding``'s trip closest to ``anchor``'s stop that
-    the bus reached in time, if one is within walking distance."""
+    """The later stop of ``boarding``'s trip the bus reached in time with the
+    least generalised cost (walk to ``anchor``'s stop plus ``ride_penalty`` per
+    metre ridden; the closest one at 0), if one is within walking distance."""
+    pattern = walks.pattern(boarding.pattern_id)
     failure = ChainFailure.TOO_FAR
+    best: tuple[float, int, float, float | None] | None = None  # cost, index, metres, arrival
     for index, metres in walks.near(boarding.pattern_id, anchor.stop_id):
         if index <= boarding.stop_index:
             continue
@@ -133,7 +138,14 @@ def _alight(boarding: Boarding, anchor: Boarding, to_first: bool, walks: _Walks,
                 arrival > anchor.time + params.alight_before_next_s):
             failure = ChainFailure.TOO_LATE
             continue
-        pattern = walks.pattern(boarding.pattern_id)
-        return Alighting(boarding.tap_id, index, pattern.sequence_at(index),
-                         pattern.stop_ids[index], arrival, metres, to_first)
-    return failure
+        cost = metres + params.ride_penalty * (pattern.stop_dists[index]
+                                               - pattern.stop_dists[boarding.stop_index])
+        if best is None or cost < best[0]:  # ties: the nearer stop (``near``'s order)
+            best = (cost, index, metres, arrival)
+        if params.ride_penalty == 0.0:
+            break  # nearest first: the first candidate is the cheapest
+    if best is None:
+        return failure
+    _, index, metres, arrival = best
+    return Alighting(boarding.tap_id, index, pattern.sequence_at(index),
+                     pattern.stop_ids[index], arrival, metres, to_first)

@@ -32,7 +32,22 @@ class FlowParams:
     # own clock does, by more than this share of its taps (else: the clock is right).
     clock_tolerance_share: float = 0.02
     # --- alighting stop (trip chaining) ---------------------------------------
-    walk_m: float = 800.0  # furthest a rider walks from the alighting stop to the next boarding
+    # Furthest a rider walks from the alighting stop to the next boarding. The
+    # literature uses 400 m to 1-2 km (Trepanier et al. 2007; Barry et al. 2002);
+    # 1 km is Munizaga & Palma's (2012), validated against a survey. On the
+    # benchmark's day (sweep in docs/flow.md) the share chained is 65.0%, 77.2%,
+    # 77.5%, 78.1%, 79.0% at 400, 600, 800, 1,000, 2,000 m and within one stop
+    # falls from 98.6% to 95.9% (93.4% at 1 km with its harder riders); only
+    # about 3 in 10 of the chains added past 800 m are within one stop (the
+    # simulated riders walk 500 m at most), so going further than the
+    # literature's 1 km buys share with wrong stops.
+    walk_m: float = 1000.0
+    # Generalised cost of an alighting stop: walk metres plus this many per metre
+    # ridden (a rider would rather get off early than ride on to save a short
+    # walk; Munizaga & Palma weigh time so). 0: the stop
+    # closest to the next boarding, which measured best on the simulated day
+    # (its riders have no such preference; docs/flow.md); a knob for real data.
+    ride_penalty: float = 0.0
     # The bus may reach the alighting stop this much after the next boarding's
     # tap and still be taken (clock and tracking errors), never more.
     alight_before_next_s: float = 120.0
@@ -45,3 +60,9 @@ class FlowParams:
     # A group of chained journeys smaller than this does not speak for its
     # boardings: the next coarser group's alighting pattern is used instead.
     min_chained: int = 5
+
+    def __post_init__(self) -> None:
+        if not self.walk_m > 0:
+            raise ValueError(f"walk_m must be above 0 m, not {self.walk_m}")
+        if not self.ride_penalty >= 0:
+            raise ValueError(f"ride_penalty must be 0 or more, not {self.ride_penalty}")
