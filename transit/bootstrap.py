@@ -13,13 +13,14 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from functools import partial
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 from rich.console import Console
 
@@ -43,9 +44,10 @@ from transit.freshness import LIVE_MAX_AGE_S
 from transit.ingest import Ingest
 from transit.flow.crowding import CrowdingParams
 from transit.live.crowding import CrowdingBook, load_alighting_shares
-from transit.live.restore import restore_today
+from transit.live.restore import Restored, restore_rest, restore_start
 from transit.live.tracking import LiveTracking
 from transit.model.network import Network
+from transit.model.service_days import service_day_of
 from transit.records import StopEvent
 from transit.progress import steps
 from transit.store import Pool
@@ -61,10 +63,12 @@ from transit.prediction.history import History, learn_history
 from transit.prediction.ensemble import SelfCheckingPredictor
 from transit.prediction.predictor import Predictor
 from transit.tracking.tracker import Tracker
-from transit.versions import open_live_schedule
+from transit.versions import LiveSchedule, follow_live_version, load_schedule, open_live_schedule
 
 _log = logging.getLogger(__name__)
 STATUS_EVERY_S = 10.0
+# How often a running service asks which version is live (a switch starts within this).
+WATCH_EVERY_S = 2.0
 
 
 @contextlib.asynccontextmanager
@@ -104,11 +108,25 @@ def settle_heap() -> None:
     loop for 100+ ms. Frozen, and with collections far rarer than Python's
     default (every 700 allocations), sign polls keep p99 12 ms instead of 71
     ms (scripts/bench_signs.py). The service makes few reference cycles, so
-    collecting rarely costs little memory.
+    collecting rarely costs little memory. Unfrozen first: a service that
+    switched schedule versions leaves the previous network's objects frozen,
+    and frozen objects are never collected.
     """
+    gc.unfreeze()
+    _forget_closed_apps()
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+
+
+def _forget_closed_apps() -> None:
+    """Empty aiohttp's module-wide cache of middleware chains: it keys them
+    by the applications they ran for, so a closed generation's application
+    (and its network) would stay reachable until a thousand newer chains
+    pushed it out. Private to aiohttp, hence looked up with care."""
+    cached = getattr(aiohttp.web_app, "_cached_build_middleware", None)
+    if cached is not None:
+        cached.cache_clear()
 
 
 def passenger_access(config: Config, network: Network) -> PassengerAccess:
@@ -154,8 +172,8 @@ def console_settings(config: Config, network: Network) -> ConsoleSettings:
 
 
 @dataclass(frozen=True)
-class Service:
-    """A running service, as ``open_service`` yields it."""
+class Generation:
+    """The service built on one schedule version, as ``_open_generation`` yields it."""
 
     context: ServiceContext
     ingest: Ingest
@@ -171,6 +189,76 @@ class Service:
                 raise RuntimeError(f"background task {task.get_name()} ended")
 
 
+@dataclass(frozen=True)
+class Switch:
+    """One switch of a running service to another live version (wall seconds)."""
+
+    from_version: int
+    to_version: int
+    noticed_at: float  # the watch saw the new live version (wall clock)
+    loaded_s: float  # noticed -> its network and live state made, today restored (the old one still serving)
+    down_s: float  # the old generation closing -> the new one serving: nothing is served meanwhile
+    total_s: float  # noticed -> serving the new version
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What a generation needs that can be made while the previous one still
+    serves: the network, and the live state on it (the predictor on four
+    weeks of history, crowding on the alighting shares) with what was stored
+    today so far restored; the rest is restored once the previous one closed."""
+
+    schedule: LiveSchedule
+    live: LiveTracking
+    events: asyncio.Queue[Sequence[StopEvent]]  # the stop events the live state finds, to be stored
+    restored: Restored
+
+
+class Service:
+    """The running service: one generation at a time, on the live schedule
+    version. When another version becomes live (a publication from today, a
+    roll-back, or a publication's later day coming), it reads the new one
+    while the old still serves, then closes the old as a stop does (stored
+    reports flushed) and opens the new on the same ports as a restart does
+    (today's stored reports restored). ``context``, ``http_url`` and the
+    others are the current generation's."""
+
+    def __init__(self, first: Generation, follower: asyncio.Task[None]) -> None:
+        self.current = first
+        self.switches: list[Switch] = []
+        self._follower = follower
+
+    @property
+    def context(self) -> ServiceContext:
+        return self.current.context
+
+    @property
+    def ingest(self) -> Ingest:
+        return self.current.ingest
+
+    @property
+    def http_url(self) -> str:
+        return self.current.http_url
+
+    @property
+    def jt808(self) -> Jt808Server | None:
+        return self.current.jt808
+
+    @property
+    def tasks(self) -> tuple[asyncio.Task[object], ...]:
+        return self.current.tasks
+
+    def check(self) -> None:
+        """Raise what a crash raised: of the current generation's work, or of the switching itself."""
+        if self._follower.done():
+            self._follower.result()
+            raise RuntimeError("the schedule follower ended")
+        self.current.check()
+
+
+_Build = Callable[[_Prepared, Config], contextlib.AbstractAsyncContextManager[Generation]]
+
+
 @contextlib.asynccontextmanager
 async def open_service(
     config: Config,
@@ -179,24 +267,171 @@ async def open_service(
     demo: bool,
     day: date | None = None,
     start: clock_time | None = None,
+    wall_clock: Callable[[], float] = time.time,
+    watch_every_s: float = WATCH_EVERY_S,
 ) -> AsyncIterator[Service]:
-    """Open store, live state, writers, feeds (JT/T 808, GTFS-RT pollers, HTTP
-    push, and in the demo the simulated fleet) and the HTTP API, in that order;
-    close them in reverse on exit."""
-    async with contextlib.AsyncExitStack() as stack:
-        pool = await stack.enter_async_context(open_store(config))
+    """Open the store and the first generation on the live version (see
+    ``_open_generation``), then follow the live version (``Service``); close
+    them in reverse on exit. ``wall_clock`` dates the service days of
+    publications and console acts (the demo's service clock is simulated)."""
+    async with open_store(config) as pool:
         if demo:
             await ensure_demo_schedule(pool, config, console)
-        with steps(console, "loading the live schedule") as note:
-            live_schedule = await open_live_schedule(pool, time.time(), note)
-        network = live_schedule.network
-        clock: Callable[[], float] = time.time
-        if demo:
-            begin = demo_start(day, start, datetime.now(ZoneInfo(network.timezone)),
-                               network.timezone)
-            clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
-        live, ingest, tasks = await _open_ingest(stack, pool, network, clock, config)
-        context = ServiceContext(network, live_schedule.version_id, live,
+        first, clock = await _first(pool, config, console, demo=demo, day=day, start=start, wall_clock=wall_clock)
+        build: _Build = partial(_open_generation, pool, console, clock, wall_clock, demo=demo)
+        stop = asyncio.Event()
+        ready: asyncio.Future[Service] = asyncio.get_running_loop().create_future()
+        follower = asyncio.create_task(
+            _follow_live(pool, build, first, config, wall_clock, watch_every_s, ready, stop),
+            name="schedule_follower")
+        del first  # the follower alone holds the version it runs, so that a switch can free it
+        try:
+            await asyncio.wait([ready, follower], return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                follower.result()  # the first generation failed to open: raise why
+            yield ready.result()
+        finally:
+            # Not a cancel: a switch under way finishes, so the generation it opened is closed in order.
+            stop.set()
+            if not ready.done():
+                follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+
+
+async def _first(pool: Pool, config: Config, console: Console, *, demo: bool, day: date | None,
+                 start: clock_time | None, wall_clock: Callable[[], float],
+                 ) -> tuple[_Prepared, Callable[[], float]]:
+    """The live version as a starting service runs it, prepared, and the
+    service's clock: the wall clock, or in the demo a simulated one from
+    ``day`` and ``start``."""
+    with steps(console, "loading the live schedule") as note:
+        schedule = await open_live_schedule(pool, wall_clock(), note)
+    clock: Callable[[], float] = time.time
+    if demo:
+        timezone = schedule.network.timezone
+        begin = demo_start(day, start, datetime.fromtimestamp(wall_clock(), ZoneInfo(timezone)), timezone)
+        clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())
+    return await _prepare(pool, schedule, clock, config), clock
+
+
+async def _follow_live(pool: Pool, build: _Build, prepared: _Prepared, config: Config,
+                       wall_clock: Callable[[], float], every_s: float,
+                       ready: asyncio.Future[Service], stop: asyncio.Event) -> None:
+    """Run one generation after another, each until the live version changes or ``stop`` is set."""
+    follower = asyncio.current_task()
+    assert follower is not None
+    service: Service | None = None
+    switching: _Switching | None = None
+    while True:
+        async with build(prepared, config) as generation:
+            if service is None:
+                service = Service(generation, follower)
+                ready.set_result(service)
+            else:
+                service.current = generation
+            # Only now that nothing refers to the previous generation can its network go.
+            settle_heap()
+            if switching is not None:
+                switch = switching.done(generation.context.schedule_version)
+                service.switches.append(switch)
+                _log.info("schedule_switched from=%d to=%d loaded_s=%.2f down_s=%.2f total_s=%.2f",
+                          switch.from_version, switch.to_version, switch.loaded_s, switch.down_s,
+                          switch.total_s, extra={"event": "schedule_switched"})
+            switching = await _watch_live(pool, generation, config, wall_clock, every_s, stop)
+            if switching is None:
+                return
+            prepared = switching.prepared
+            config = _same_ports(config, generation)
+            switching.closing = time.perf_counter()
+
+
+@dataclass
+class _Switching:
+    """A switch under way (``noticed_at`` wall clock; the others perf counter seconds)."""
+
+    from_version: int
+    prepared: _Prepared
+    noticed_at: float
+    noticed: float
+    loaded: float
+    closing: float = 0.0  # the old generation began to close
+
+    def done(self, to_version: int) -> Switch:
+        now = time.perf_counter()
+        return Switch(self.from_version, to_version, self.noticed_at, self.loaded - self.noticed,
+                      now - self.closing, now - self.noticed)
+
+
+async def _watch_live(pool: Pool, generation: Generation, config: Config, wall_clock: Callable[[], float],
+                      every_s: float, stop: asyncio.Event) -> _Switching | None:
+    """Every ``every_s``, which version should run now; when it is another,
+    that version prepared (the generation still serving) for the switch. None
+    once ``stop`` is set."""
+    context = generation.context
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+        if stop.is_set():
+            return None
+        now = wall_clock()
+        try:
+            live = await follow_live_version(pool, service_day_of(now, context.network.timezone), now)
+            if live is None or live == context.schedule_version:
+                continue
+            noticed = time.perf_counter()
+            _log.info("schedule_switching from=%d to=%d", context.schedule_version, live,
+                      extra={"event": "schedule_switching"})
+            prepared = await _prepare(pool, await load_schedule(pool, live), context.clock, config)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # The database away for a moment: keep serving the version running, ask again later.
+            _log.warning("schedule_watch_failed error=%s: %s", type(exc).__name__, exc,
+                         extra={"event": "schedule_watch_failed"})
+            continue
+        if stop.is_set():
+            return None
+        return _Switching(context.schedule_version, prepared, now, noticed, time.perf_counter())
+
+
+def _same_ports(config: Config, generation: Generation) -> Config:
+    """``config`` with the ports ``generation`` listens on (a port 0 was chosen at its start)."""
+    port = int(generation.http_url.rsplit(":", 1)[1])
+    jt808 = config.jt808_port if generation.jt808 is None else generation.jt808.port
+    return replace(config, http_port=port, jt808_port=jt808)
+
+
+async def _prepare(pool: Pool, schedule: LiveSchedule, clock: Callable[[], float], config: Config) -> _Prepared:
+    """The live state on ``schedule``'s network: tracker, predictor on the
+    stored history, crowding on the latest built flow day's alighting
+    patterns, with today's stored reports restored up to now."""
+    network = schedule.network
+    today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
+    history = await load_history(pool, network, today)
+    predictor = SelfCheckingPredictor(network, Predictor(network, history))
+    crowding = CrowdingBook(network, await load_alighting_shares(pool, network),
+                            CrowdingParams(capacity=config.bus_capacity))
+    events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
+    live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor, crowding)
+    return _Prepared(schedule, live, events, await restore_start(pool, live, network.timezone, clock))
+
+
+@contextlib.asynccontextmanager
+async def _open_generation(
+    pool: Pool,
+    console: Console,
+    clock: Callable[[], float],
+    wall_clock: Callable[[], float],
+    prepared: _Prepared,
+    config: Config,
+    *,
+    demo: bool,
+) -> AsyncIterator[Generation]:
+    """Open live state, writers, feeds (JT/T 808, GTFS-RT pollers, HTTP
+    push, and in the demo the simulated fleet) and the HTTP API on the
+    prepared version, in that order; close them in reverse on exit."""
+    async with contextlib.AsyncExitStack() as stack:
+        network = prepared.schedule.network
+        live, ingest, tasks = await _open_ingest(stack, pool, prepared, clock, config)
+        context = ServiceContext(network, prepared.schedule.version_id, live,
                                  partial(pool.fetchval, "SELECT 1"), clock)
         jt808 = await _open_jt808(stack, config, ingest, clock)
         pollers = await _open_pollers(stack, config, ingest, clock, tasks)
@@ -207,33 +442,26 @@ async def open_service(
                            jt808=None if jt808 is None else (lambda: asdict(jt808.counters())),
                            pollers={url: partial(asdict, stats) for url, stats in pollers.items()},
                            taps=_reader_push(pool, ingest, config)),
-                       store=pool, console=console_settings(config, network), wall_clock=time.time)
+                       store=pool, console=console_settings(config, network), wall_clock=wall_clock)
         tasks += [_start_task(stack, work(), name) for name, work in app[BACKGROUND]]
         http_url = await _serve_http(stack, app, config)
         if demo and config.simulate:
-            demand = await demo_demand(pool, live_schedule.version_id)
+            demand = await demo_demand(pool, prepared.schedule.version_id)
             tasks.append(_start_task(
                 stack, run_simulation(network, demand, ingest, clock, config, console, pool),  # type: ignore[arg-type]
                 "simulation"))
-        yield Service(context, ingest, http_url, jt808, tuple(tasks))
+        yield Generation(context, ingest, http_url, jt808, tuple(tasks))
 
 
 async def _open_ingest(
-    stack: contextlib.AsyncExitStack, pool: Pool, network: Network,
+    stack: contextlib.AsyncExitStack, pool: Pool, prepared: _Prepared,
     clock: Callable[[], float], config: Config,
 ) -> tuple[LiveTracking, Ingest, list[asyncio.Task[object]]]:
-    """Live state (tracker, predictor on the stored history, crowding on the
-    latest built flow day's alighting patterns), the three
-    group-commit writers and the ingest path, with their running tasks."""
-    events: asyncio.Queue[Sequence[StopEvent]] = asyncio.Queue()
-    today = datetime.fromtimestamp(clock(), ZoneInfo(network.timezone)).date()
-    history = await load_history(pool, network, today)
-    predictor = SelfCheckingPredictor(network, Predictor(network, history))
-    crowding = CrowdingBook(network, await load_alighting_shares(pool, network),
-                            CrowdingParams(capacity=config.bus_capacity))
-    live = LiveTracking(Tracker(network), clock, events.put_nowait, predictor, crowding)
-    await restore_today(pool, live, network.timezone, clock)
-    settle_heap()
+    """The prepared live state with the rest of today's stored reports
+    restored, the three group-commit writers and the ingest path, with their
+    running tasks."""
+    live = prepared.live
+    await restore_rest(pool, live, clock, prepared.restored)
     writers = [await stack.enter_async_context(BatchWriter(
         partial(flush, pool), name=name, is_row_fault=is_row_fault))
         for name, flush in (("reports", insert_reports), ("taps", insert_taps),
@@ -242,7 +470,7 @@ async def _open_ingest(
     return live, ingest, [
         _start_task(stack, live.run(), "live"),
         _start_task(stack, ingest.run(), "ingest"),
-        _start_task(stack, _store_events(events, writers[2]), "stop_events"),
+        _start_task(stack, _store_events(prepared.events, writers[2]), "stop_events"),
     ]
 
 

@@ -26,6 +26,7 @@ from transit.model.network import Network
 from transit.model.service_days import service_day_of
 from transit.progress import progress_bar, steps
 from transit.store import Pool, schedules
+from transit.store.publications import was_published
 from transit.versions import import_feed
 
 # Before 05:30 the demo city sleeps; a demo started then begins with the first buses.
@@ -50,12 +51,14 @@ def demo_source_name(seed: int) -> str:
 
 async def ensure_demo_schedule(pool: Pool, config: Config, console: Console) -> None:
     """Make the demo city (of the configured seed) the live version, generating
-    and importing it once; later starts reuse the stored version."""
+    and importing it once; later starts reuse the stored version. A version
+    an approver published (or rolled back to) in the console stays live: a
+    restart never undoes an audited act."""
     from feeds.democity import write_demo_feed
 
     name = demo_source_name(config.seed)
     live = await schedules.find_live_version(pool)
-    if live is not None and live.source == name:
+    if live is not None and (live.source == name or await was_published(pool, live.id)):
         return
     stored = [v for v in await schedules.list_versions(pool) if v.source == name]
     if stored:

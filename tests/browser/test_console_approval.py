@@ -3,12 +3,14 @@
 weekday draft of lines L05 and L12 rebuilt every 8 minutes, validated by a
 planner: an approver logs in, opens the draft, reads its KPI deltas, trip
 diff and Marey chart, approves it, publishes it from today's service day,
-and sees the live version change; the draft's author is refused. Screens
+and sees the live version change, in the console and in the running
+service (``/health``, without a restart); the draft's author is refused. Screens
 go to ``out/console-screens/`` (named in docs/console.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -110,6 +112,14 @@ async def test_an_approver_approves_and_publishes_a_draft(service: tuple[Service
             published = await page.locator("#live-version").get_attribute("data-version")
             assert published is not None and published != str(live_id)
             await page.screenshot(path=str(SCREENS / "draft-published.png"), full_page=True)
+            # The running service switches to it (reading the demo city again takes a few seconds).
+            for _ in range(120):
+                if running.context.schedule_version == int(published):
+                    break
+                await asyncio.sleep(0.5)
+            await page.goto(f"{base}/health")
+            assert f'"schedule_version":{published}' in await page.locator("body").inner_text()
+            assert running.http_url == base and [s.to_version for s in running.switches] == [int(published)]
             # Legible where the machine has no CJK font (Debian: fonts-noto-cjk).
             await page.goto(f"{base}/console/drafts/{draft_id}?lang=en&pick=L05:0&from=06:00&to=10:00")
             assert "frozen with the approval by zhang (approver)" in await page.locator("#frozen").inner_text()

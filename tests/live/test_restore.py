@@ -9,7 +9,7 @@ import pytest
 from feeds.simulator import simulate_day
 from tests.clock import Clock
 from tests.simulator.helpers import WEEKDAY, make_network
-from transit.live.restore import restore_today
+from transit.live.restore import restore_rest, restore_start, restore_today
 from transit.live.tracking import LiveTracking
 from transit.model.service_days import to_unix
 from transit.prediction.history import History
@@ -102,3 +102,30 @@ async def test_a_restart_rebuilds_the_buses_crowding_from_the_live_taps(clean_po
     assert running.crowding.boarded > 0
     assert restarted.snapshot.crowding == running.snapshot.crowding
     assert restarted.crowding.boarded == running.crowding.boarded
+
+
+async def test_two_passes_with_reports_stored_between_them_rebuild_the_same_state(clean_pool: asyncpg.Pool) -> None:
+    """A switching service restores in two passes (``restore_start`` while the
+    old version still takes reports, ``restore_rest`` once it closed): the
+    reports stored meanwhile, and those received before the first pass ended
+    but committed after it, are applied once each, in order: as one restore."""
+    network = make_network(lines=2, stops_per_line=10)
+    day = simulate_day(network, WEEKDAY, seed=21)
+    eleven = NOON - 3600
+    late = [r for r in day.reports if eleven - 30 <= r.received_at < eleven]  # committed after the first pass
+    assert late
+    await insert_reports(clean_pool, [r for r in day.reports if r.received_at < eleven - 30])
+
+    two_events: list[StopEvent] = []
+    two = LiveTracking(Tracker(network), Clock(NOON), two_events.extend, Predictor(network, History()))
+    start = await restore_start(clean_pool, two, network.timezone, Clock(eleven))
+    assert start.tail  # what it applied in the last minute, for the second pass to skip
+    await insert_reports(clean_pool, late + [r for r in day.reports if eleven <= r.received_at < NOON])
+    both = await restore_rest(clean_pool, two, Clock(NOON), start)
+
+    one_events: list[StopEvent] = []
+    one = LiveTracking(Tracker(network), Clock(NOON), one_events.extend, Predictor(network, History()))
+    single = await restore_today(clean_pool, one, network.timezone, Clock(NOON))
+    assert both.reports == single.reports == len([r for r in day.reports if r.received_at < NOON])
+    assert two_events == one_events and len(one_events) > 100
+    assert two.snapshot.vehicles == one.snapshot.vehicles

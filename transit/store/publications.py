@@ -158,3 +158,9 @@ async def list_publications(pool: asyncpg.Pool) -> list[Publication]:
     """The manifest, newest first."""
     rows = await pool.fetch(f"SELECT {_COLUMNS} FROM schedule_publications ORDER BY id DESC")
     return [_publication(row) for row in rows]
+
+
+async def was_published(pool: asyncpg.Pool, version_id: int) -> bool:
+    """Whether a publication or roll-back made ``version_id`` live at some time."""
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM schedule_publications"
+                                    " WHERE version_id = $1 AND applied_at IS NOT NULL)", version_id))
