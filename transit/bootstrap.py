@@ -20,7 +20,6 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from rich.console import Console
 
@@ -50,7 +49,7 @@ from transit.model.network import Network
 from transit.model.service_days import service_day_of
 from transit.records import StopEvent
 from transit.progress import steps
-from transit.store import Pool
+from transit.store import DATABASE_ERRORS, Pool
 from transit.store.batching import BatchWriter, FlushFailed
 from transit.store.embedded import create_pool, open_database
 from transit.store.errors import is_row_fault
@@ -382,7 +381,7 @@ async def _watch_live(pool: Pool, generation: Generation, config: Config, wall_c
             _log.info("schedule_switching from=%d to=%d", context.schedule_version, live,
                       extra={"event": "schedule_switching"})
             prepared = await _prepare(pool, await load_schedule(pool, live), context.clock, config)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DATABASE_ERRORS as exc:
             # The database away for a moment: keep serving the version running, ask again later.
             _log.warning("schedule_watch_failed error=%s: %s", type(exc).__name__, exc,
                          extra={"event": "schedule_watch_failed"})
