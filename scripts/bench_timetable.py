@@ -1,6 +1,7 @@
 """Benchmark: timetables rebuilt from observed flow (issue 13), closed loop, on the demo city.
 
     .venv/bin/python scripts/bench_timetable.py [--day 2026-11-25] [--seed 7] [--time-limit 0.25]
+    .venv/bin/python scripts/bench_timetable.py --hubs 5 --no-season   # transfer timing at the 5 busiest hubs
 
 What a dispatcher's `transit optimize --day D` does, on a simulated day: the
 demo city's weekday simulated with GPS and taps (riders' days chained, reader
@@ -18,6 +19,11 @@ all lines in under 10 s, a single line in under 1 s. Then a tourist-season
 scenario: no tourist-line trip over capacity. The season is observed in season
 (``--season-day``, the simulator's tourist demand on) and compared with the
 generated season timetable, which runs extra trips on the tourist lines.
+
+With ``--hubs N`` the weekday rebuild also times transfers at the N busiest
+transfer stops of the day (card transfers by alighting stop, hubs at least
+``--hub-walk`` apart); their waits before and after are the optimizer's
+estimate, labelled as such: the closed-loop simulator has no transfers.
 """
 
 from __future__ import annotations
@@ -44,11 +50,17 @@ from feeds.schedules.depots import demo_city_depots
 from feeds.simulator import SimulationParams, simulate_day
 from feeds.simulator.closed_loop import closed_loop_table, compare_timetables
 from feeds.simulator.measures import TimetableMeasures
+from feeds.timetables.hub_run import HubSpec
 from feeds.timetables.inputs import demo_tourist_marks
+from feeds.timetables.summary import hub_parts
 from feeds.timetables.rebuild_run import OptimizeResult, OptimizeRun, run_rebuild
+from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.scenarios import Scenario
 from optimizer.timetable.settings import Weights
 from transit.gtfs.feed import load_feed
+from transit.flow.day import infer_flow
+from transit.flow.transfers import list_transfers
+from transit.geo import distance_m
 from transit.gtfs.tables import write_tables
 from transit.model.network import Network
 from transit.model.service_days import DayType, list_trips_on
@@ -100,12 +112,31 @@ def per_line_verdict(network: Network, live: TimetableMeasures, draft: Timetable
     return table
 
 
+def busiest_transfer_stops(network: Network, events: list[StopEvent], taps: list[Tap], n: int,
+                           apart_m: float) -> list[tuple[str, int]]:
+    """The ``n`` stops most card transfers alight at, each at least ``apart_m`` from the others chosen."""
+    flow = infer_flow(network, events, taps)
+    counts: dict[str, int] = {}
+    for t in list_transfers(network, flow.boardings, flow.chains.alightings):
+        counts[t.from_stop_id] = counts.get(t.from_stop_id, 0) + 1
+    chosen: list[tuple[str, int]] = []
+    for stop_id, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        s = network.stops[stop_id]
+        if all(distance_m(s.lat, s.lon, network.stops[c].lat, network.stops[c].lon) > apart_m for c, _ in chosen):
+            chosen.append((stop_id, count))
+        if len(chosen) == n:
+            break
+    return chosen
+
+
 def rebuild(network: Network, data: bytes, events: list[StopEvent], taps: list[Tap], day: date,
-            scenario: str | Scenario, args: argparse.Namespace, lines: tuple[str, ...] = ()) -> OptimizeResult:
+            scenario: str | Scenario, args: argparse.Namespace, lines: tuple[str, ...] = (),
+            hubs: tuple[HubSpec, ...] = ()) -> OptimizeResult:
     base = BaseSchedule(0, "demo.zip", data, network)
     run = OptimizeRun(lines=lines, scenario=scenario if isinstance(scenario, str) else "weekday",
                       time_limit_s=args.time_limit, day=day, depot_sites=demo_city_depots(),
-                      weights=Weights(vehicle_hour=args.vehicle_hour), keep_line_fleets=args.keep_line_fleets)
+                      weights=Weights(vehicle_hour=args.vehicle_hour), keep_line_fleets=args.keep_line_fleets,
+                      hubs=hubs, hub_params=HubParams(walk_m=args.hub_walk, time_limit_s=args.hub_budget))
     return run_rebuild(base, base, events, taps, run, scenario=None if isinstance(scenario, str) else scenario)
 
 
@@ -124,9 +155,19 @@ def closed_loop(console: Console, network: Network, tables: dict, result: Optimi
 def weekday(console: Console, network: Network, tables: dict, data: bytes, args: argparse.Namespace) -> None:
     events, taps = observed_day(network, tables, args.day, args.seed, DAY_PARAMS, console)
 
-    single = rebuild(network, data, events, taps, args.day, "weekday", args, lines=("L01",))
-    console.print(f"one line (L01, both directions): engine {single.engine_s:.2f} s (target < 1 s)")
-    result = rebuild(network, data, events, taps, args.day, "weekday", args)
+    hubs: tuple[HubSpec, ...] = ()
+    if args.hubs:
+        busiest = busiest_transfer_stops(network, events, taps, args.hubs, 2 * args.hub_walk)
+        console.print("hubs (card transfers alighting there): "
+                      + ", ".join(f"{stop} {network.stops[stop].name} ({n:,})" for stop, n in busiest))
+        hubs = tuple(HubSpec(stop) for stop, _ in busiest)
+    else:
+        single = rebuild(network, data, events, taps, args.day, "weekday", args, lines=("L01",))
+        console.print(f"one line (L01, both directions): engine {single.engine_s:.2f} s (target < 1 s)")
+    result = rebuild(network, data, events, taps, args.day, "weekday", args, hubs=hubs)
+    if result.hubs is not None:
+        for part in hub_parts(result.hubs):
+            console.print(part)
     statuses = [r.timetable.status.value for r in result.rebuilt.directions]
     console.print(f"all lines: {len(result.rebuilt.directions)} directions in {result.engine_s:.1f} s "
                   f"(target < 10 s); {statuses.count('optimal')} optimal, {statuses.count('feasible')} "
@@ -169,6 +210,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=0.25, help="CP-SAT seconds per direction")
     parser.add_argument("--vehicle-hour", type=float, default=Weights().vehicle_hour,
                         help="weight of a vehicle hour, in passenger-minutes of waiting")
+    parser.add_argument("--hubs", type=int, default=0, metavar="N",
+                        help="time transfers at the day's N busiest transfer stops (weekday)")
+    parser.add_argument("--hub-walk", type=float, default=HubParams().walk_m, help="metres gathering a hub's stops")
+    parser.add_argument("--hub-budget", type=float, default=HubParams().time_limit_s, help="hub model CP-SAT s")
+    parser.add_argument("--no-season", action="store_true", help="skip the tourist-season part")
     args = parser.parse_args()
     console = Console(width=220)
 
@@ -177,6 +223,8 @@ def main() -> None:
     network = load_feed(data, "demo.zip").network
     if not args.season_only:
         weekday(console, network, tables, data, args)
+    if args.no_season:
+        return
     # The season observed in season: a weekday of July with its tourists (the generated
     # timetable runs the season's extra trips on the tourist lines that day).
     tourist_params = replace(DAY_PARAMS, tourist_season=True)

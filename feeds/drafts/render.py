@@ -36,6 +36,8 @@ def draft_report(draft: Draft) -> Group:
              f"services {', '.join(params.get('service_ids', []))}; blocks: {blocks.get('note', '?')}")
     parts: list[Any] = [title, headline_table(s.kpis.get("headline", {})), directions_table(s.kpis),
                         _changes_table(draft.diff), _headways_table(draft.diff)]
+    if "transfers" in s.kpis:
+        parts.append(transfers_table(s.kpis["transfers"]))
     parts += [f"note ({n.get('source', '')}): {n.get('message', '')}" for n in draft.notes]
     return Group(*parts)
 
@@ -46,6 +48,19 @@ def headline_table(figures: Mapping[str, Mapping[str, Any]]) -> Table:
         label = "expected wait (min)" if name == "expected_wait_s" else name.replace("_", " ")
         fmt = "{:,}" if isinstance(values.get("draft"), int) else "{:,.2f}"
         table.add_row(label, *(_number(values.get(k), fmt, name) for k in ("draft", "live", "delta")))
+    return table
+
+
+def transfers_table(transfers: Mapping[str, Any]) -> Table:
+    """Transfer waits per hub, before and after the hub timing (stored KPIs)."""
+    table = Table("hub", "stops", "transfers/day", "wait before (min)", "wait after (min)",
+                  "at the cap before / after", title=f"transfers at hubs: {transfers.get('measured_by', '')}, "
+                  f"demand from {transfers.get('demand', '?')}")
+    for row in transfers.get("hubs", []):
+        table.add_row(row["hub"], " ".join(row["stops"]), f"{row['riders']:,.0f}",
+                      *(_number(None if row[k] is None else row[k] / 60, "{:.2f}", k)
+                        for k in ("wait_before_s", "wait_after_s")),
+                      f"{row['capped_before']:,.0f} / {row['capped_after']:,.0f}")
     return table
 
 

@@ -56,6 +56,16 @@ def add_optimize_command(command: Callable[..., argparse.ArgumentParser]) -> arg
     optimize.add_argument("--budget", type=float, default=3.0, metavar="S",
                           help="CP-SAT time for the whole run, spent on the directions furthest from "
                           "their bound (default 3 s; 0: the exact dynamic program only)")
+    optimize.add_argument("--hub", action="append", default=[], metavar="STOP_ID",
+                          help="time transfers at this stop and the stops within --hub-walk of it (repeat)")
+    optimize.add_argument("--hub-walk", type=float, default=300.0, metavar="M",
+                          help="stops within this many metres of a hub's stop belong to it (default 300)")
+    optimize.add_argument("--hub-max-wait", type=float, default=10.0, metavar="MIN",
+                          help="transfer waits are capped at this (default 10 min)")
+    optimize.add_argument("--hub-window", type=float, default=3.0, metavar="MIN",
+                          help="a departure moves at most this much either way for transfers (default 3 min)")
+    optimize.add_argument("--hub-budget", type=float, default=5.0, metavar="S",
+                          help="CP-SAT time for the hub model (default 5 s)")
     optimize.add_argument("--depots", type=Path, help="depots CSV (name,lat,lon,capacity): the draft's "
                           "blocks from the block engine (default: first-in-first-out chaining per line, "
                           "marked as such in the draft)")
@@ -75,6 +85,7 @@ def run_optimize(args: argparse.Namespace, console: Console, with_pool: WithPool
 
 async def _optimize(pool: Pool, args: argparse.Namespace, console: Console) -> int:
     from feeds.drafts.saving import save_draft
+    from feeds.timetables.hub_run import HubSpec
     from feeds.timetables.rebuild_run import OptimizeRun, RunRefused, run_rebuild
     from transit.store.schedules import VersionNotFound
 
@@ -86,12 +97,26 @@ async def _optimize(pool: Pool, args: argparse.Namespace, console: Console) -> i
     run = OptimizeRun(lines=tuple(args.line), scenario=args.scenario, fleet=args.fleet,
                       keep_line_fleets=args.keep_line_fleets, method=args.method,
                       construction=args.construction, grid_s=args.grid, time_limit_s=args.time_limit, budget_s=args.budget,
-                      depots=args.depots, day=args.day)
+                      depots=args.depots, day=args.day, hubs=tuple(HubSpec(stop) for stop in args.hub),
+                      hub_params=_hub_params(args))
     started = time.perf_counter()
     result = await asyncio.to_thread(run_rebuild, base, live, events, taps, run, console)
     draft_id = await save_draft(pool, result.draft)
     _print_summary(result, draft_id, time.perf_counter() - started)
     return 0
+
+
+def _hub_params(args: argparse.Namespace) -> Any:
+    """The hub options as ``HubParams``; a value out of range is refused naming its option."""
+    from feeds.timetables.rebuild_run import RunRefused
+    from optimizer.timetable.hubs import HubParams
+
+    for option, value, least in (("--hub-walk", args.hub_walk, 0.0), ("--hub-max-wait", args.hub_max_wait, 0.5),
+                                 ("--hub-window", args.hub_window, 0.0), ("--hub-budget", args.hub_budget, 0.0)):
+        if not value >= least:
+            raise RunRefused(f"{option} {value:g}: give {least:g} or more")
+    return HubParams(walk_m=args.hub_walk, max_wait_s=round(args.hub_max_wait * 60),
+                     window_s=round(args.hub_window * 60), time_limit_s=args.hub_budget)
 
 
 def add_study_command(command: Callable[..., argparse.ArgumentParser]) -> argparse.ArgumentParser:

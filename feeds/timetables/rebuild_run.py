@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +17,10 @@ from rich.console import Console
 
 from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, make_draft
 from feeds.schedules.depots import DepotsFileError, DepotSite, read_depots
+from feeds.timetables.hub_run import HubReport, HubSpec, check_hubs, hub_kpis, time_hubs
 from feeds.timetables.inputs import direction_inputs, load_scenario, service_trips
 from optimizer.timetable.errors import InputError
+from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.scenarios import Scenario, check_scenario
 from optimizer.timetable.model import Construction, DirectionInput, Method
 from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
@@ -52,6 +54,8 @@ class OptimizeRun:
     day: date | None = None  # the observed day, for the record
     depot_sites: tuple[DepotSite, ...] = ()  # given directly (the benchmark), else read from ``depots``
     weights: Weights = Weights()  # of the departure model's objective (configuration [timetable.weights])
+    hubs: tuple[HubSpec, ...] = ()  # named hubs whose transfers are timed after the engine
+    hub_params: HubParams = HubParams()
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class OptimizeResult:
     notes: tuple[str, ...]
     vehicles: dict[str, int] = field(default_factory=dict)  # each line's share of the fleet
     engine_s: float = 0.0  # frequencies and departures of every direction
+    hubs: HubReport | None = None  # transfer timing at the named hubs, if any
 
 
 def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
@@ -74,6 +79,7 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
             scenario = load_scenario(run.scenario, network)
         else:
             check_scenario(scenario, network.stops, network.routes, f"scenario {scenario.name}")
+        hubs = check_hubs(network, run.hubs, run.hub_params)
         flow = infer_flow(network, events, taps) if taps else None
         inputs, notes = direction_inputs(network, flow, events, scenario)
     except InputError as exc:
@@ -91,16 +97,28 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
     started = time.perf_counter()
     rebuilt = _rebuild(inputs, fleet, params, console)
     engine_s = time.perf_counter() - started
+    report = None
+    if hubs:
+        rebuilt, report = time_hubs(network, hubs, flow, rebuilt, run.hub_params, run.weights, run.grid_s)
     services = active_service_ids(network, day)
     service_id = _new_trips_service(services, trips, notes)
     request = DraftRequest(
         service_ids=services, rebuilt=rebuilt.directions, scenario=scenario.name, service_id=service_id,
         params={"method": run.method, "construction": run.construction, "grid_s": run.grid_s,
                 "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
-                "service_date": str(day)},
+                "service_date": str(day), **_hub_params(run)},
         depots=run.depot_sites or _depots(run.depots))
     draft = make_draft(base, live, request, time.monotonic)
-    return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s)
+    if report is not None:
+        draft = replace(draft, kpis={**draft.kpis, "transfers": hub_kpis(report)})
+    return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s, report)
+
+
+def _hub_params(run: OptimizeRun) -> dict:
+    if not run.hubs:
+        return {}
+    return {"hubs": [{"stop_id": h.stop_id, "walk_m": run.hub_params.walk_m if h.walk_m is None else h.walk_m} for h in run.hubs],
+            "hub_params": asdict(run.hub_params)}
 
 
 def _new_trips_service(services: frozenset[str], trips: Sequence[Trip], notes: list[str]) -> str:

@@ -14,6 +14,12 @@ and reported side by side with the live version. Every error names its key.
     [scenario]                   # inline, as a scenario file (docs/examples/scenario-*.toml)
     [weights]                    # of the departure model (optimizer/timetable/settings.py)
     vehicle_hour = 200
+    hub_max_wait_min = 10        # transfer timing at hubs (optional): waits capped here,
+    hub_window_min = 3           # departures moved at most this either way,
+    hub_budget_s = 5.0           # CP-SAT time for the hub model
+    [[hubs]]                     # one table per hub: its stop, and the walk that gathers its stops
+    stop = "S0101"
+    walk_m = 300                 # optional, default 300
 
 A headway policy changed is a ``[scenario.periods.NAME]`` override; a fleet
 cut a negative ``fleet_change``.
@@ -27,15 +33,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from feeds.timetables.hub_run import HubSpec
 from feeds.timetables.rebuild_run import OptimizeRun
 from optimizer.timetable.errors import InputError
+from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.model import Construction, Method
 from optimizer.timetable.scenario_file import scenario_from_table
 from optimizer.timetable.scenarios import Scenario
 from optimizer.timetable.settings import Weights
 
 _KEYS = ("name", "day", "scenario", "lines", "fleet", "fleet_change", "keep_line_fleets", "method",
-         "construction", "budget_s", "time_limit_s", "weights")
+         "construction", "budget_s", "time_limit_s", "weights", "hubs", "hub_max_wait_min", "hub_window_min",
+         "hub_budget_s")
+_HUB_KEYS = ("stop", "walk_m")
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ def parse_study(text: str, source: str) -> Study:
         construction=_choice(data, "construction", Construction, source, Construction.CP_SAT),
         budget_s=float(_typed(data, "budget_s", (int, float), source, 3.0)),
         time_limit_s=float(_typed(data, "time_limit_s", (int, float), source, 0.25)),
-        day=day, weights=_weights(data.get("weights", {}), source))
+        day=day, weights=_weights(data.get("weights", {}), source), hubs=_hubs(data.get("hubs", []), source),
+        hub_params=_hub_params(data, source))
     return Study(name, day, run, inline)
 
 
@@ -114,3 +125,34 @@ def _weights(table: Any, source: str) -> Weights:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise InputError(f"{source}: weights.{key} = {value!r}: give a number of 0 or more", f"weights.{key}")
     return replace(Weights(), **{k: float(v) for k, v in table.items()})
+
+
+def _hubs(tables: Any, source: str) -> tuple[HubSpec, ...]:
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise InputError(f"{source}: hubs must be tables ([[hubs]] with stop = \"STOP_ID\")", "hubs")
+    specs = []
+    for n, table in enumerate(tables, start=1):
+        unknown = sorted(set(table) - set(_HUB_KEYS))
+        if unknown:
+            raise InputError(f"{source}: unknown key hubs[{n}].{unknown[0]}: accepted are "
+                             f"{', '.join(_HUB_KEYS)}", f"hubs.{unknown[0]}")
+        stop = table.get("stop")
+        if not isinstance(stop, str) or not stop:
+            raise InputError(f"{source}: hubs[{n}].stop = {stop!r}: give a stop id", "hubs.stop")
+        walk = table.get("walk_m")
+        if walk is not None and (isinstance(walk, bool) or not isinstance(walk, int | float) or walk < 0):
+            raise InputError(f"{source}: hubs[{n}].walk_m = {walk!r}: give metres, 0 or more", "hubs.walk_m")
+        specs.append(HubSpec(stop, None if walk is None else float(walk)))
+    return tuple(specs)
+
+
+def _hub_params(data: dict[str, Any], source: str) -> HubParams:
+    default = HubParams()
+    wait = _typed(data, "hub_max_wait_min", (int, float), source, default.max_wait_s / 60)
+    window = _typed(data, "hub_window_min", (int, float), source, default.window_s / 60)
+    budget = _typed(data, "hub_budget_s", (int, float), source, default.time_limit_s)
+    for key, value, least in (("hub_max_wait_min", wait, 0.5), ("hub_window_min", window, 0),
+                              ("hub_budget_s", budget, 0)):
+        if value < least:
+            raise InputError(f"{source}: {key} = {value!r}: give {least:g} or more", key)
+    return replace(default, max_wait_s=round(wait * 60), window_s=round(window * 60), time_limit_s=float(budget))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 
-from feeds.drafts.render import directions_table, headline_table
+from feeds.drafts.render import directions_table, headline_table, transfers_table
+from feeds.timetables.hub_run import HubReport, hub_kpis
 from feeds.timetables.rebuild_run import OptimizeResult
 
 
@@ -22,6 +23,8 @@ def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: floa
         _timing_table(result), headline_table(result.draft.kpis.get("headline", {})),
         directions_table(result.draft.kpis),
     ]
+    if result.hubs is not None:
+        parts += hub_parts(result.hubs)
     for refusal in rebuilt.refused:
         parts += [f"[red]line {refusal.route_id} direction {refusal.direction_id} kept as it was:[/red] {b.message}"
                   for b in refusal.bindings]
@@ -41,3 +44,17 @@ def _timing_table(result: OptimizeResult) -> Table:
         table.add_row(t.route_id, str(t.direction_id), plan.method.value, str(len(t.departures_s)),
                       t.construction, t.status.value, gap, str(result.vehicles.get(t.route_id, "-")), bound)
     return table
+
+
+def hub_parts(report: HubReport) -> list[object]:
+    """The hubs' transfer waits before and after, and what bound the hub model."""
+    timing = report.timing
+    status = "nothing to time" if timing.status is None else timing.status.value
+    parts: list[object] = [
+        transfers_table(hub_kpis(report)),
+        f"hub model ({report.seconds:.1f} s): {status}, {timing.moved} departures moved; transfer waits "
+        f"{timing.wait_change_min:+.1f} passenger-min, the lines' own cost "
+        f"{sum(timing.cost_change.values()):+.1f} (passenger-minute equivalents)"]
+    parts += [f"hub note: {note}" for note in report.demand.notes]
+    parts += [f"hub bound by {b.constraint}: {b.message}" for b in timing.bindings]
+    return parts

@@ -52,8 +52,21 @@ def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.Ca
     (("--scenario", "monsoon"), "scenario 'monsoon': neither a file nor one of weekday"),
     (("--day", "2025-03-20"), "day 2025-03-20: no stop events stored for that service day"),
     (("--version", "9"), "schedule version 9 not found: see `transit versions`"),
+    (("--hub", "NOWHERE"), "hub stop NOWHERE: no such stop in the schedule"),
+    (("--hub", "L1-0-S06", "--hub-window", "-1"), "--hub-window -1: give 0 or more"),
 ])
 def test_bad_options_are_refused_with_what_is_wrong(transit, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
                                                     args: tuple[str, ...], says: str) -> None:
     assert transit("optimize", "--budget", "0", *args) == EXIT_INVALID_INPUT
     assert says in capsys.readouterr().err
+
+
+def test_transfers_timed_at_a_hub_are_reported(transit, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    # The two lines run 1 km apart: a 1.1 km walk makes one hub of L1's sixth stop and L2's stops near it.
+    assert transit("optimize", "--day", str(WEEKDAY), "--budget", "0", "--hub", "L1-0-S06",
+                   "--hub-walk", "1100", "--hub-budget", "2") == 0
+    out = capsys.readouterr().out
+    assert "transfers at hubs: optimizer estimate (the closed-loop simulator has no transfers)" in out
+    assert "L1-0-S06" in out and "hub model" in out and "hub bound by" in out
+    assert transit("drafts", "show", "1") == 0  # the draft keeps the hub waits in its KPIs
+    assert "transfers at hubs: optimizer estimate" in capsys.readouterr().out

@@ -34,11 +34,23 @@ def test_the_example_study_reads_whole() -> None:
     ("[weights]\nspeed = 1", "weights.speed"),
     ("[weights]\nvehicle_hour = -5", "weights.vehicle_hour"),
     ("[scenario]\nname = 'x'", "day_type"),
+    ("[[hubs]]\nstops = 'S1'", "hubs.stops"),
+    ("[[hubs]]\nwalk_m = 100", "hubs.stop"),
+    ("[[hubs]]\nstop = 'S1'\nwalk_m = -1", "hubs.walk_m"),
+    ("hubs = 'S1'", "hubs"),
+    ("hub_window_min = -1", "hub_window_min"),
 ])
 def test_each_bad_key_is_named(text: str, key: str) -> None:
     with pytest.raises(InputError) as error:
         parse_study(text, "study.toml")
     assert error.value.key == key and "study.toml" in str(error.value)
+
+
+def test_hubs_are_read_with_their_walks_and_the_hub_options() -> None:
+    study = parse_study("hub_max_wait_min = 8\nhub_window_min = 2\n[[hubs]]\nstop = 'S1'\n"
+                        "[[hubs]]\nstop = 'S2'\nwalk_m = 150\n", "study.toml")
+    assert [(h.stop_id, h.walk_m) for h in study.run.hubs] == [("S1", None), ("S2", 150.0)]
+    assert (study.run.hub_params.max_wait_s, study.run.hub_params.window_s) == (480, 120)
 
 
 @pytest.fixture

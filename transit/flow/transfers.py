@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,21 @@ class TransferFlow:
 
 
 @dataclass(frozen=True, slots=True)
+class Transfer:
+    """One card changing lines: off ``from_trip_id`` at ``from_stop_id`` when the
+    bus got there (``arrival``, unix seconds), onto ``to_trip_id`` at ``to_stop_id``."""
+
+    service_date: date
+    from_trip_id: str
+    to_trip_id: str
+    from_stop_id: str
+    to_stop_id: str
+    arrival: float
+    walk_m: float
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class JourneyCounts:
     """A day's legs (a card's trips) linked into journeys."""
 
@@ -78,34 +93,24 @@ class Transfers:
     journeys: tuple[JourneyCounts, ...]  # by service day
 
 
-@dataclass(frozen=True, slots=True)
-class _Link:
-    key: TransferKey
-    walk_m: float
-    wait_s: float
-
-
 def infer_transfers(network: Network, boardings: Sequence[Boarding],
                     alightings: Mapping[str, Alighting],
                     params: FlowParams = FlowParams()) -> Transfers:
     """The transfers and journeys of ``boardings``' cards, by the rules above."""
-    days: dict[tuple[str, date], list[Boarding]] = {}
-    for boarding in boardings:
-        days.setdefault((boarding.account_hash, boarding.service_date), []).append(boarding)
     waits: dict[TransferKey, list[float]] = {}
     walks: dict[TransferKey, float] = {}
     journeys: dict[date, Counter[int]] = {}
-    for (_, service_date), day in days.items():
-        legs = _legs(day)
+    for service_date, links in _card_days(network, boardings, alightings, params):
         run = 1
-        for leg, after in zip(legs, legs[1:]):
-            link = _link(network, leg, after, alightings.get(leg.tap_id), params)
+        for link in links:
             if link is None:
                 journeys.setdefault(service_date, Counter())[run] += 1
                 run = 1
                 continue
-            waits.setdefault(link.key, []).append(link.wait_s)
-            walks[link.key] = link.walk_m
+            key = (link.service_date, network.trips[link.from_trip_id].route_id,
+                   network.trips[link.to_trip_id].route_id, link.from_stop_id, link.to_stop_id)
+            waits.setdefault(key, []).append(link.wait_s)
+            walks[key] = link.walk_m
             run += 1
         journeys.setdefault(service_date, Counter())[run] += 1
     flows = tuple(TransferFlow(*key, walks[key], len(w), round(statistics.fmean(w), 1),
@@ -113,6 +118,27 @@ def infer_transfers(network: Network, boardings: Sequence[Boarding],
     counts = tuple(JourneyCounts(d, sum(n * c for n, c in by.items()), sum(by.values()),
                                  dict(sorted(by.items()))) for d, by in sorted(journeys.items()))
     return Transfers(flows, counts)
+
+
+def list_transfers(network: Network, boardings: Sequence[Boarding], alightings: Mapping[str, Alighting],
+                   params: FlowParams = FlowParams()) -> tuple[Transfer, ...]:
+    """Every transfer of ``boardings``' cards, one per card and change, by the
+    rules above (what ``infer_transfers`` counts), by arrival."""
+    found = [link for _, links in _card_days(network, boardings, alightings, params)
+             for link in links if link is not None]
+    return tuple(sorted(found, key=lambda t: (t.arrival, t.from_trip_id, t.to_trip_id)))
+
+
+def _card_days(network: Network, boardings: Sequence[Boarding], alightings: Mapping[str, Alighting],
+               params: FlowParams) -> Iterator[tuple[date, list[Transfer | None]]]:
+    """Per card and service day, what links each leg to the next: a transfer or None."""
+    days: dict[tuple[str, date], list[Boarding]] = {}
+    for boarding in boardings:
+        days.setdefault((boarding.account_hash, boarding.service_date), []).append(boarding)
+    for (_, service_date), day in days.items():
+        legs = _legs(day)
+        yield service_date, [_link(network, leg, after, alightings.get(leg.tap_id), params)
+                             for leg, after in zip(legs, legs[1:])]
 
 
 def _legs(day: list[Boarding]) -> list[Boarding]:
@@ -127,7 +153,7 @@ def _legs(day: list[Boarding]) -> list[Boarding]:
 
 
 def _link(network: Network, leg: Boarding, after: Boarding, alighting: Alighting | None,
-          params: FlowParams) -> _Link | None:
+          params: FlowParams) -> Transfer | None:
     """The transfer from ``leg`` to the card's next leg ``after``, if it is one."""
     if alighting is None or alighting.to_first or alighting.walk_m > params.walk_m:
         return None
@@ -142,5 +168,5 @@ def _link(network: Network, leg: Boarding, after: Boarding, alighting: Alighting
     wait = after.time - arrival
     if wait > params.transfer_window_s or wait < -params.alight_before_next_s:
         return None
-    return _Link((leg.service_date, from_route, to_route, alighting.stop_id, after.stop_id),
-                 alighting.walk_m, max(wait, 0.0))
+    return Transfer(leg.service_date, leg.trip_id, after.trip_id, alighting.stop_id, after.stop_id, arrival,
+                    alighting.walk_m, max(wait, 0.0))
