@@ -86,7 +86,9 @@ async def test_an_approver_approves_and_publishes_a_draft(service: tuple[Service
             await log_in(page, base, "zhang")
             await page.click("#to-drafts")
             assert await page.locator("#live-version").get_attribute("data-version") == str(live_id)
-            await page.click(f'a[href="/console/drafts/{draft_id}"]')
+            await page.keyboard.press("j")  # the keyboard's way in: choose the (only) draft, Enter opens it
+            assert await page.evaluate("document.activeElement.dataset.draft") == str(draft_id)
+            await page.keyboard.press("Enter")
             await page.wait_for_url(f"{base}/console/drafts/{draft_id}")
             assert await page.locator("#status").inner_text() == "已校验"
             kpis = await page.locator("#kpis tbody tr").all_inner_texts()

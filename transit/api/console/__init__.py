@@ -52,6 +52,7 @@ def add_console(app: web.Application, pool: Pool, settings: ConsoleSettings,
     console.router.add_get("/audit", pages.audit, name="console.audit")
     console.router.add_get("/audit.csv", pages.audit_csv, name="console.audit_csv")
     console.router.add_get("/console.css", pages.stylesheet, name="console.css")
+    console.router.add_get("/keys.js", pages.keys_script, name="console.keys_js")
     console.router.add_get("/drafts", drafts.list_page, name="console.drafts")
     console.router.add_get("/drafts/{draft_id}", drafts.draft_detail, name="console.draft")
     console.router.add_post(f"/drafts/{{draft_id}}/{{act:{draft_acts.ACTS}}}", draft_acts.draft_act,

@@ -106,7 +106,7 @@ def alarms_page(lang: str, user: User, csrf_token: str, network: Network,
     head = "".join(f"<th>{escape(words[k])}</th>" for k in
                    ("col_kind", "col_line", "col_what", "col_triggered", "col_state"))
     open_rows = "".join(_row(lang, a, network, _action_cell(lang, a, may, csrf_token)) for a, may in open_alarms)
-    open_table = (f'<table id="open-alarms"><thead><tr>{head}<th>{escape(words["col_action"])}</th></tr></thead>'
+    open_table = (f'<table id="open-alarms" data-keys-list><thead><tr>{head}<th>{escape(words["col_action"])}</th></tr></thead>'
                   f'<tbody>{open_rows}</tbody></table>' if open_rows
                   else f'<p class="message" id="no-alarms">{escape(words["no_open_alarms"])}</p>')
     resolved_rows = "".join(_row(lang, a, network, "") for a in resolved)

@@ -114,7 +114,7 @@ def drafts_page(viewer: Viewer, drafts: Sequence[DraftSummary], live: LiveState)
                  escape(d.scenario), escape(d.created_by or "—"), viewer.when(d.created_at), str(d.base_version_id),
                  *deltas]
         rows.append(f'<tr data-draft="{d.id}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    table = (f'<table id="drafts" class="figures"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead>'
+    table = (f'<table id="drafts" class="figures" data-keys-list><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table>' if drafts else f'<p>{t(lang, "no_drafts")}</p>')
     body = f'<h1>{t(lang, "drafts_title")}</h1><div class="card">{live_line(viewer, live)}</div>{table}'
     return viewer.page(TEXTS[lang]["drafts_title"], body, f"{PREFIX}/drafts")

@@ -1,7 +1,8 @@
 """The console's HTML, rendered on the server: plain pages with system fonts,
-one stylesheet served by the console itself (``/console/console.css``), no
-script, nothing fetched from elsewhere (the operator's intranet may have no
-internet). Every text that came from a user, the database or the URL goes
+one stylesheet served by the console itself (``/console/console.css``), the
+keyboard's script (``keys.js``) on every page of a logged-in user and the
+live pages' own (``console.js``), nothing fetched from elsewhere (the
+operator's intranet may have no internet). Every text that came from a user, the database or the URL goes
 through ``escape``; the fixed texts are escaped too, so no caller has to know.
 """
 
@@ -13,6 +14,7 @@ from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from transit.api.console.keys_html import GO_KEYS, help_panel, hint_button
 from transit.api.console.texts import TEXTS, role_name, scope_name
 from transit.console.access import Grant
 from transit.console.audit import AuditEntry, json_text
@@ -62,6 +64,20 @@ form.picker input[type=text]{width:6em}
 .refused{color:#7f1d1d}
 .marey-box{overflow-x:auto;padding:8px}
 .kind-added{color:#0a5c36}.kind-removed{color:#b91c1c}.kind-moved{color:#92400e}
+:focus-visible,tr:focus{outline:3px solid #f59e0b;outline-offset:2px}
+tr:focus td{background:#fff7d6}
+.skip{position:absolute;left:8px;top:-48px;z-index:10;padding:8px 12px;background:#fff;color:#0a5c36;
+border:2px solid #0a5c36;border-radius:4px}
+.skip:focus{top:8px}
+main:focus{outline:none}
+header .keys-hint{font-size:13px;padding:0 8px}
+dialog#keys-help{max-width:560px;border:1px solid #d0d4da;border-radius:6px;padding:16px 24px}
+dialog#keys-help::backdrop{background:rgba(0,0,0,.35)}
+dialog#keys-help h3{font-size:15px;margin:12px 0 4px}
+dl.keys{display:grid;grid-template-columns:7em 1fr;gap:4px 12px;margin:0}dl.keys dt{white-space:nowrap}
+dl.keys dd{margin:0}
+kbd{display:inline-block;min-width:1.6em;padding:0 5px;border:1px solid #999;border-bottom-width:2px;
+border-radius:4px;background:#f8f8f8;font-family:ui-monospace,monospace;font-size:13px;text-align:center}
 """
 
 
@@ -71,29 +87,34 @@ def _t(lang: str, key: str) -> str:
 
 def page(lang: str, title: str, body: str, *, path: str, user: User | None = None,
          csrf_token: str | None = None, alarm_count: int | None = None, script: bool = False) -> str:
-    """A whole page: the header (the app, the live view and alarms for a
-    logged-in user, with the count of open alarms when given, who is logged
-    in, log-out, the language switch to ``path`` in the other language)
-    around ``body``; with ``script``, the console's script (the live pages)."""
+    """A whole page: a skip link to the content, the header (the app, the
+    screens for a logged-in user, with the count of open alarms when given,
+    who is logged in, log-out, the language switch to ``path`` in the other
+    language, the keyboard hint) around ``body``; for a logged-in user the
+    keyboard's help panel and script; with ``script``, the live pages' script
+    too. The header's links carry ``data-go``: ``g`` then that letter follows
+    them (``keys.js``)."""
     other = "en" if lang == "zh" else "zh"
     switch = f'<a href="{escape(path)}?{urlencode({"lang": other})}" lang="{other}">{_t(lang, "switch")}</a>'
-    who = ""
+    who = keys = home_go = hint = ""
     if user is not None and csrf_token is not None:
         badge = "" if alarm_count is None else f' <span class="badge" id="alarm-count">{alarm_count}</span>'
-        who = (f'<nav><a href="{PREFIX}/live">{_t(lang, "live_title")}</a>'
-               f'<a href="{PREFIX}/alarms">{_t(lang, "alarms_title")}{badge}</a>'
-               f'<a href="{PREFIX}/reports">{_t(lang, "reports_title")}</a>'
-               f'<a href="{PREFIX}/signs">{_t(lang, "signs_title")}</a></nav>'
+        links = "".join(f'<a href="{PREFIX}{key.path}" data-go="{key.letter}">{_t(lang, key.text)}'
+                        f'{badge if key.path == "/alarms" else ""}</a>' for key in GO_KEYS[1:])
+        who = (f'<nav>{links}</nav>'
                f'<span class="who" id="who">{escape(user.display_name)} ({escape(user.username)})</span>'
                f'<form method="post" action="{PREFIX}/logout">{csrf_field(csrf_token)}'
                f'<button type="submit">{_t(lang, "log_out")}</button></form>')
+        keys = help_panel(lang) + f'<script src="{PREFIX}/keys.js" defer></script>'
+        home_go, hint = f' data-go="{GO_KEYS[0].letter}"', hint_button(lang)
     return (
         f'<!DOCTYPE html><html lang="{_t(lang, "html_lang")}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f'<title>{escape(title)} · {_t(lang, "app")}</title>'
         f'<link rel="stylesheet" href="{PREFIX}/console.css"></head><body>'
-        f'<header><a class="app" href="{PREFIX}/">{_t(lang, "app")}</a>{who}{switch}</header>'
-        f"<main>{body}</main>"
+        f'<a class="skip" href="#main">{_t(lang, "skip_to_content")}</a>'
+        f'<header><a class="app" href="{PREFIX}/"{home_go}>{_t(lang, "app")}</a>{who}{switch}{hint}</header>'
+        f'<main id="main" tabindex="-1">{body}</main>{keys}'
         + (f'<script src="{PREFIX}/console.js" defer></script>' if script else "")
         + "</body></html>"
     )

@@ -92,7 +92,7 @@ def live_page(lang: str, user: User, csrf_token: str, view: LiveView, frame: Fra
         f'<div class="card"><svg id="map" viewBox="0 0 {projection.width:g} {projection.height:g}" role="img"'
         f' aria-label="{escape(words["live_title"])}"><g>{shapes}</g><g id="vehicles">{"".join(buses)}</g></svg>'
         f'<p class="note">{escape(words["map_note"])}</p></div>'
-        f'<table id="lines"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+        f'<table id="lines" data-keys-list><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
     )
     return page(lang, words["live_title"], body, path=f"{PREFIX}/live", user=user,
                 csrf_token=csrf_token, alarm_count=alarm_count, script=True)

@@ -1,6 +1,6 @@
 """The console's general pages: the home page (who is logged in, with which
 roles, and the screens this service has), the audit log for admins and its
-CSV export, the stylesheet and the live pages' script."""
+CSV export, the stylesheet, the live pages' script and the keyboard's."""
 
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ async def audit_csv(request: web.Request) -> web.StreamResponse:
 
 
 @cache
-def _script() -> bytes:
-    return resources.files("transit.api.console").joinpath("console.js").read_bytes()
+def _script(name: str) -> bytes:
+    return resources.files("transit.api.console").joinpath(name).read_bytes()
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -84,5 +84,14 @@ async def stylesheet(request: web.Request) -> web.Response:
 
 async def script(request: web.Request) -> web.Response:
     """The live pages' script, served from the package (nothing from elsewhere)."""
-    return web.Response(body=_script(), content_type="text/javascript", charset="utf-8",
+    return _javascript("console.js")
+
+
+async def keys_script(request: web.Request) -> web.Response:
+    """The keyboard's script, on every page of a logged-in user (with or without the live view)."""
+    return _javascript("keys.js")
+
+
+def _javascript(name: str) -> web.Response:
+    return web.Response(body=_script(name), content_type="text/javascript", charset="utf-8",
                         headers={"Cache-Control": "max-age=3600"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from transit.api.console import texts_approval, texts_live, texts_reports, texts_signs
+from transit.api.console import texts_approval, texts_keys, texts_live, texts_reports, texts_signs
 from transit.console.access import Role, ScopeKind
 
 LANGUAGES = ("zh", "en")
@@ -95,8 +95,10 @@ _ROLES = {
 }
 
 TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"zh": MappingProxyType(_ZH | texts_live.ZH | texts_approval.ZH | texts_signs.ZH | texts_reports.ZH),
-     "en": MappingProxyType(_EN | texts_live.EN | texts_approval.EN | texts_signs.EN | texts_reports.EN)})
+    {"zh": MappingProxyType(_ZH | texts_live.ZH | texts_approval.ZH | texts_signs.ZH | texts_reports.ZH
+                            | texts_keys.ZH),
+     "en": MappingProxyType(_EN | texts_live.EN | texts_approval.EN | texts_signs.EN | texts_reports.EN
+                            | texts_keys.EN)})
 
 
 def choose_language(asked: str | None, remembered: str | None) -> str:
