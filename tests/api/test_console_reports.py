@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from feeds.flow.build import infer_day
 from tests.api.console_helpers import add, log_in
 from tests.cli.observed import events_and_taps
+from tests.console.reference_reports import day_events
 from tests.clock import Clock
 from tests.replay.helpers import _network_and_zip
 from tests.simulator.helpers import WEEKDAY
@@ -28,8 +29,8 @@ from transit.flow.day import DayFlow
 from transit.model.network import Network
 from transit.records import StopEvent
 from transit.console.adherence import adherence_cells, line_adherence, list_delays
-from transit.console.headways import ScheduledHeadways
 from transit.console.regularity import line_regularity, list_observed_headways
+from transit.console.timetable_calls import TimetableCalls
 from transit.live.tracking import LiveSnapshot, LiveTracking
 from transit.model.service_days import to_unix
 from transit.prediction.accuracy import MethodAccuracy
@@ -97,7 +98,7 @@ async def test_the_index_lists_the_days_with_data(served: Served) -> None:
 
 async def test_adherence_per_line_and_its_heat_map_for_the_lines_in_scope(served: Served) -> None:
     client, _, (network, events, _) = served
-    delays = list_delays(network, events)
+    delays = list_delays(TimetableCalls.of(network), day_events(events))
     page = await _text(client, f"/console/reports/adherence?day={DAY}")
     expected = line_adherence(delays)["L1"]
     assert 'id="adherence-chart"' in page and f"<td class=num>{expected.calls}</td>" in page
@@ -115,7 +116,7 @@ async def test_adherence_per_line_and_its_heat_map_for_the_lines_in_scope(served
 
 async def test_regularity_and_its_csv_hold_the_pure_figures(served: Served) -> None:
     client, _, (network, events, _) = served
-    expected = [r for r in line_regularity(list_observed_headways(network, ScheduledHeadways(network), events))
+    expected = [r for r in line_regularity(list_observed_headways(TimetableCalls.of(network), day_events(events)))
                 if r.route_id == "L1"]
     page = await _text(client, f"/console/reports/regularity?day={DAY}")
     assert 'id="regularity-chart"' in page and f'class="level-{expected[0].level}"' in page

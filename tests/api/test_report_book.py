@@ -84,6 +84,7 @@ async def test_a_computed_day_is_stored_and_another_book_reads_it_back_equal(cle
     first = ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version)
     computed = await first.event_reports(DAY)
     assert first.computed == 1 and computed.regularity and computed.lines["L1"].calls == 12
+    await first.stored()  # behind the page
 
     restarted = ReportBook(clean_pool, NETWORK, Clock(5_000.0), version_id=version)  # another process, later
     read = await restarted.event_reports(DAY)
@@ -98,11 +99,14 @@ async def test_a_computed_day_is_stored_and_another_book_reads_it_back_equal(cle
 async def test_a_stored_day_whose_events_changed_is_computed_again(clean_pool: asyncpg.Pool) -> None:
     version = await _version(clean_pool)
     await upsert_stop_events(clean_pool, run("a", A, 3))
-    await ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version).event_reports(DAY)
+    first = ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version)
+    await first.event_reports(DAY)
+    await first.stored()
     await upsert_stop_events(clean_pool, run("b", B, 3, late_s=400.0))
     later = ReportBook(clean_pool, NETWORK, Clock(2_000.0), version_id=version)
     found = await later.event_reports(DAY)
     assert later.computed == 1 and later.read_back == 0 and found.lines["L1"].calls == 6
+    await later.stored()
     again = ReportBook(clean_pool, NETWORK, Clock(3_000.0), version_id=version)
     assert await again.event_reports(DAY) == found and again.read_back == 1  # the new one was stored
 
@@ -127,3 +131,15 @@ def test_a_stored_report_of_another_form_is_computed_again_and_a_broken_one_says
     assert report_parts(data.replace(b'"form":1', b'"form":0')) is None
     with pytest.raises(BadStoredReport, match="does not read back"):
         report_parts(b'{"form":1,"day":"2026-03-11"}')
+
+
+async def test_a_page_does_not_wait_for_its_day_to_be_stored(clean_pool: asyncpg.Pool) -> None:
+    version = await _version(clean_pool)
+    await upsert_stop_events(clean_pool, run("a", A, 3))
+    book = ReportBook(clean_pool, NETWORK, Clock(1_000.0), version_id=version)
+    async with clean_pool.acquire() as holder, holder.transaction():
+        await holder.execute("LOCK TABLE console_day_reports IN SHARE MODE")  # writes wait, reads do not
+        found = await asyncio.wait_for(book.event_reports(DAY), 30)
+        assert found.lines["L1"].calls == 3 and await find_day_report_mark(clean_pool, DAY, version) is None
+    await book.stored()
+    assert await find_day_report_mark(clean_pool, DAY, version) == await stop_events_mark(clean_pool, DAY)

@@ -10,16 +10,18 @@ from datetime import timedelta
 import pytest
 
 from tests.console.live_helpers import DAY, EIGHT, NETWORK, left, run, trip_id
+from tests.console.reference_reports import day_events
 from transit.console.adherence import adherence_cells, count_delays, line_adherence, list_delays
-from transit.console.headways import ScheduledHeadways
 from transit.console.line_accuracy import ALL_LINES, line_accuracy
 from transit.console.regularity import level_of, line_regularity, list_observed_headways
 from transit.console.ridership import DirectionLoad, LineHour, line_ridership
 from transit.flow.peaks import PeakLoadPoint
+from transit.console.timetable_calls import TimetableCalls
 from transit.prediction.accuracy import MethodAccuracy
 from transit.records import StopEvent
 
 A, B, C = trip_id(EIGHT), trip_id(EIGHT + 600), trip_id(EIGHT + 1200)
+CALLS = TimetableCalls.of(NETWORK)
 
 
 def test_the_bands_run_from_one_minute_early_to_five_minutes_late() -> None:
@@ -34,7 +36,7 @@ def test_each_call_is_its_departure_against_the_timetable_in_its_hour() -> None:
                         left("a", A, 0).departure - NETWORK.trips[A].departures[0] + NETWORK.trips[A].arrivals[-1] + 45,
                         None)
     events = [*run("a", A, 3, late_s=120.0), arrived, StopEvent(DAY, "no-such-trip", 1, "S", "x", None, 1.0)]
-    delays = list_delays(NETWORK, events)
+    delays = list_delays(CALLS, day_events(events))
     assert delays.unmatched == 1 and delays.calls == 4
     assert delays.by_cell == {
         **{("L1", 0, last.stop_ids[i], 8): [120.0] for i in range(3)},
@@ -44,7 +46,7 @@ def test_each_call_is_its_departure_against_the_timetable_in_its_hour() -> None:
 
 def test_cells_are_per_stop_and_hour_and_lines_sum_their_calls() -> None:
     events = run("a", A, 2, late_s=400.0) + run("b", B, 2, late_s=-90.0) + run("c", trip_id(EIGHT + 3600), 1)
-    delays = list_delays(NETWORK, events)
+    delays = list_delays(CALLS, day_events(events))
     cells = adherence_cells(delays)
     first_stop = [c for c in cells if c.stop_id == cells[0].stop_id]
     assert [(c.hour, c.count.calls, c.count.early, c.count.late) for c in first_stop] == [(8, 2, 1, 1), (9, 1, 0, 0)]
@@ -55,7 +57,7 @@ def test_cells_are_per_stop_and_hour_and_lines_sum_their_calls() -> None:
 def test_regularity_compares_each_actual_headway_with_the_timetables() -> None:
     # B leaves every stop 4 min late (840 s after A: within), C 200 s early (160 s after B: bunched).
     events = run("a", A, 5) + run("b", B, 5, late_s=240.0) + run("c", C, 5, late_s=-200.0)
-    observed = list_observed_headways(NETWORK, ScheduledHeadways(NETWORK), events)
+    observed = list_observed_headways(CALLS, day_events(events))
     assert list(observed) == [("L1", 0)] and len(observed["L1", 0]) == 10  # the first bus at each stop: nobody ahead
     assert sorted(set(observed["L1", 0])) == [(160.0, 600.0), (840.0, 600.0)]
     (row,) = line_regularity(observed)
@@ -67,7 +69,7 @@ def test_regularity_compares_each_actual_headway_with_the_timetables() -> None:
 
 def test_a_bus_overtaken_is_measured_in_the_order_the_buses_left() -> None:
     events = run("a", A, 2) + run("b", B, 2, late_s=700.0) + run("c", C, 2)  # b leaves after c
-    observed = list_observed_headways(NETWORK, ScheduledHeadways(NETWORK), events)
+    observed = list_observed_headways(CALLS, day_events(events))
     assert sorted(actual for actual, _ in observed["L1", 0]) == [100.0, 100.0, 1200.0, 1200.0]
     (row,) = line_regularity(observed)
     assert row.gapped == 0.5 and row.bunched == 0.5
@@ -77,7 +79,7 @@ def test_events_of_another_service_day_are_measured_on_their_own_timetable() -> 
     other = [StopEvent(DAY + timedelta(days=1), e.trip_id, e.stop_sequence, e.stop_id, e.vehicle_id,
                        e.arrival + 86_400 if e.arrival else None, e.departure + 86_400 if e.departure else None)
              for e in run("a", A, 2, late_s=60.0)]
-    assert list(list_delays(NETWORK, other).by_cell.values()) == [[60.0], [60.0]]
+    assert list(list_delays(CALLS, day_events(other)).by_cell.values()) == [[60.0], [60.0]]
 
 
 @pytest.mark.parametrize(("cv_h", "level"), [(0.0, "A"), (0.21, "A"), (0.22, "B"), (0.39, "C"), (0.52, "D"),

@@ -7,20 +7,22 @@ last stop, where a bus does not leave, its arrival minus the scheduled
 arrival). On time is from 1 minute early to 5 minutes late, the Transit
 Capacity and Quality of Service Manual's band; early is worse than late for
 a rider (the bus is gone). The hour is the scheduled call's, of the service
-day (25 is 01:00 the next morning). Pure: events and the network in.
+day (25 is 01:00 the next morning). Pure: a day's events and the
+network's calls in.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from transit.model.network import Network
+import numpy as np
+
+from transit.console.timetable_calls import TimetableCalls, ranks
 from transit.model.service_days import service_day_origin
-from transit.records import ObservedCall, StopEvent
+from transit.records import DayEvents
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,42 +73,33 @@ class Delays:
         return sum(len(found) for found in self.by_cell.values())
 
 
-# What an event's trip says about it: line, direction, stop_sequence -> index in
-# the pattern, and the timetable's departures and arrivals by that index.
-TripCalls = tuple[str, int, dict[int, int], tuple[int, ...], tuple[int, ...]]
-
-
-def trip_calls(network: Network) -> dict[str, TripCalls]:
-    """trip_id -> what its stop events are matched with (one lookup per event)."""
-    positions = {p.pattern_id: {p.sequence_at(i): i for i in range(len(p.stop_ids))}
-                 for p in network.patterns.values()}
-    return {t.trip_id: (t.route_id, t.direction_id, positions[t.pattern_id], t.departures, t.arrivals)
-            for t in network.trips.values()}
-
-
-def list_delays(network: Network, events: Iterable[StopEvent | ObservedCall]) -> Delays:
-    """The delay of every observed call of ``network``'s trips, by cell."""
-    trips = trip_calls(network)
-    origins: dict[date, float] = {}
-    by_cell: dict[CellKey, list[float]] = defaultdict(list)
-    unmatched = 0
-    for event in events:
-        trip = trips.get(event.trip_id)
-        position = None if trip is None else trip[2].get(event.stop_sequence)
-        if trip is None or position is None:
-            unmatched += 1
-            continue
-        if event.departure is not None:
-            observed, scheduled = event.departure, trip[3][position]
-        elif event.arrival is not None:
-            observed, scheduled = event.arrival, trip[4][position]
-        else:
-            continue
-        origin = origins.get(event.service_date)
-        if origin is None:
-            origin = origins[event.service_date] = service_day_origin(event.service_date, network.timezone).timestamp()
-        by_cell[trip[0], trip[1], event.stop_id, scheduled // 3600].append(observed - origin - scheduled)
-    return Delays(dict(by_cell), unmatched)
+def list_delays(calls: TimetableCalls, events: DayEvents) -> Delays:
+    """The delay of every observed call of the network's trips, by cell
+    (each cell's delays in the events' order)."""
+    call = calls.match(events)
+    matched = call >= 0
+    call = call[matched]
+    departed, arrived = events.departures[matched], events.arrivals[matched]
+    by_departure = ~np.isnan(departed)
+    kept = by_departure | ~np.isnan(arrived)
+    unmatched = int((~matched).sum())
+    if not kept.any():
+        return Delays({}, unmatched)
+    call, by_departure = call[kept], by_departure[kept]
+    observed = np.where(by_departure, departed[kept], arrived[kept])
+    scheduled = np.where(by_departure, calls.departure[call], calls.arrival[call])
+    origin = service_day_origin(events.service_date, calls.network.timezone).timestamp()
+    delay = observed - origin - scheduled.astype(np.float64)
+    stop, stop_names = ranks(np.asarray(events.stop_ids, dtype=object)[matched][kept])
+    route, direction, hour = calls.route[call], calls.direction[call], scheduled // 3600
+    order = np.lexsort((hour, stop, direction, route))  # stable: a cell keeps the events' order
+    key = np.stack((route, direction, stop, hour))[:, order]
+    starts = np.flatnonzero(np.r_[True, (key[:, 1:] != key[:, :-1]).any(axis=0)])
+    ends = [*starts[1:].tolist(), len(order)]
+    delays = delay[order].tolist()
+    cells = zip(np.asarray(calls.route_ids, dtype=object)[key[0, starts]].tolist(), key[1, starts].tolist(),
+                np.asarray(stop_names, dtype=object)[key[2, starts]].tolist(), key[3, starts].tolist())
+    return Delays(dict(zip(cells, (delays[start:end] for start, end in zip(starts.tolist(), ends)))), unmatched)
 
 
 def count_delays(delays: Sequence[float], bands: Bands = ON_TIME) -> DelayCount:

@@ -3,8 +3,9 @@ departures observed at every stop.
 
 At each stop, the line's departures in one direction are put in the order
 they happened; each after the first has an actual headway (since the bus
-before it left) and the timetable's at that call (``ScheduledHeadways``:
-since the line's previous scheduled departure there). Per line direction:
+before it left) and the timetable's at that call (``TimetableCalls``, the
+live view's rule: since the line's previous scheduled departure there).
+Per line direction:
 
 - ``cv_h``, the Transit Capacity and Quality of Service Manual's headway
   adherence: the standard deviation of (actual - scheduled) over the mean
@@ -14,21 +15,18 @@ since the line's previous scheduled departure there). Per line direction:
   (bunched) and over one and a half times it (gapped);
 - the manual's level of service for ``cv_h`` (A best, F worst).
 
-Pure: the day's stop events and the network in.
+Pure: the day's stop events and the network's calls in.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
-from transit.console.adherence import trip_calls
-from transit.console.headways import ScheduledHeadways
-from transit.model.network import Network
-from transit.records import ObservedCall, StopEvent
+import numpy as np
+
+from transit.console.timetable_calls import TimetableCalls, ranks
+from transit.records import DayEvents
 
 # TCQSM 3rd edition, headway adherence: upper bounds of cv_h for A-E; above E is F.
 LEVELS = ((0.21, "A"), (0.30, "B"), (0.39, "C"), (0.52, "D"), (0.74, "E"))
@@ -60,28 +58,30 @@ def level_of(cv_h: float) -> str:
     return next((letter for bound, letter in LEVELS if cv_h <= bound), "F")
 
 
-def list_observed_headways(network: Network, scheduled: ScheduledHeadways,
-                           events: Iterable[StopEvent | ObservedCall]) -> Observed:
+def list_observed_headways(calls: TimetableCalls, events: DayEvents) -> Observed:
     """Every actual headway at every stop with the timetable's beside it
-    (a call the timetable has none for, the day's first, is left out)."""
-    trips = trip_calls(network)
-    # (line, direction, stop) -> (departed, trip, stop index, service day), sorted as they left
-    at_stop: dict[tuple[str, int, str], list[tuple[float, str, int, date]]] = defaultdict(list)
-    for event in events:
-        trip = trips.get(event.trip_id)
-        position = None if trip is None else trip[2].get(event.stop_sequence)
-        if trip is None or position is None or event.departure is None:
-            continue
-        at_stop[trip[0], trip[1], event.stop_id].append((event.departure, event.trip_id, position, event.service_date))
-    found: Observed = defaultdict(list)
-    for (route_id, direction_id, _), departures in sorted(at_stop.items()):
-        departures.sort()
-        pairs = found[route_id, direction_id]
-        for ahead, mine in zip(departures, departures[1:]):
-            timetable = scheduled.headway_s(mine[1], mine[2], mine[3])
-            if timetable is not None and timetable > 0:
-                pairs.append((mine[0] - ahead[0], timetable))
-    return {key: pairs for key, pairs in found.items() if pairs}
+    (a call the timetable has none for, the day's first, is left out); per
+    line direction, stop after stop (by stop_id), in the order they left."""
+    call = calls.match(events)
+    departed = (call >= 0) & ~np.isnan(events.departures)
+    call, departure = call[departed], events.departures[departed]
+    stop, _ = ranks(np.asarray(events.stop_ids, dtype=object)[departed])
+    route, direction = calls.route[call], calls.direction[call]
+    # Ties in departure go by trip_id, then stop index, as the buses' order is read.
+    order = np.lexsort((calls.stop_index[call], calls.trip[call], departure, stop, direction, route))
+    route, direction, stop, departure, call = route[order], direction[order], stop[order], departure[order], call[order]
+    follows = (route[1:] == route[:-1]) & (direction[1:] == direction[:-1]) & (stop[1:] == stop[:-1])
+    actual = departure[1:] - departure[:-1]
+    timetable = calls.headways_s(events.service_date)[call[1:]]
+    kept = follows & (timetable > 0)  # NaN (none) is not
+    route, direction = route[1:][kept], direction[1:][kept]
+    pairs = list(zip(actual[kept].tolist(), timetable[kept].tolist()))
+    if not pairs:
+        return {}
+    starts = np.flatnonzero(np.r_[True, (route[1:] != route[:-1]) | (direction[1:] != direction[:-1])]).tolist()
+    found: Observed = {(calls.route_ids[route[start]], int(direction[start])): pairs[start:end]
+                       for start, end in zip(starts, [*starts[1:], len(pairs)])}
+    return found
 
 
 def line_regularity(observed: Observed) -> list[LineRegularity]:

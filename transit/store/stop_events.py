@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 import asyncpg
+import numpy as np
 
-from transit.records import ObservedCall, StopEvent
+from transit.records import DayEvents, StopEvent
 from transit.store.instants import to_datetime_or_none, to_seconds_or_none
 
 _COLUMNS = ("service_date", "trip_id", "stop_sequence", "stop_id", "vehicle_id", "arrival", "departure")
@@ -82,16 +83,21 @@ async def list_stop_events(
     ]
 
 
-async def list_observed_calls(pool: asyncpg.Pool, service_date: date) -> list[ObservedCall]:
-    """A service day's events for the reports, in no order: instants as
-    Unix seconds straight from the database (no datetime per value)."""
-    rows = await pool.fetch(
+async def list_day_events(pool: asyncpg.Pool, service_date: date) -> DayEvents:
+    """A service day's events for the reports, as columns in one row: one
+    array per column, instants as Unix seconds (NaN when missing) straight
+    from the database; several times faster to decode than a record per event."""
+    row = await pool.fetchrow(
         """
-        SELECT trip_id, stop_sequence, stop_id, extract(epoch FROM arrival)::float8,
-               extract(epoch FROM departure)::float8
+        SELECT array_agg(trip_id) AS trips, array_agg(stop_sequence) AS sequences, array_agg(stop_id) AS stops,
+               array_agg(coalesce(date_part('epoch', arrival), 'NaN')) AS arrivals,
+               array_agg(coalesce(date_part('epoch', departure), 'NaN')) AS departures
         FROM stop_events WHERE service_date = $1
         """, service_date)
-    return [ObservedCall(service_date, *row) for row in rows]
+    # All five aggregates read the rows in the same order (one scan, one group).
+    return DayEvents(service_date, row["trips"] or [], np.array(row["sequences"] or [], dtype=np.int64),
+                     row["stops"] or [], np.array(row["arrivals"] or [], dtype=np.float64),
+                     np.array(row["departures"] or [], dtype=np.float64))
 
 
 async def list_event_days(pool: asyncpg.Pool, limit: int) -> list[date]:

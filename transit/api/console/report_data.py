@@ -11,8 +11,9 @@ mark (``console_day_reports``, per live version): a process that has not
 computed it reads it back (a fraction of a second) while the events stand.
 The book's round computes and stores the recent days with events (at the
 service's start, and each day as it ends), so only a day older than those,
-or one whose events changed since, makes a page wait for the computation
-(seconds). A flow day is kept while its build time is unchanged. The
+or one whose events changed since, makes a page wait for the computation:
+well under a second, its events read as columns and matched with the
+network's calls (arrayed once, at the round's start) by numpy. A flow day is kept while its build time is unchanged. The
 computing runs in a thread, off the event loop that serves the signs.
 """
 
@@ -22,23 +23,24 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from transit.api.console.report_forms import report_bytes, report_parts
 from transit.console.adherence import DelayCell, DelayCount, Delays, adherence_cells, line_adherence, list_delays
-from transit.console.headways import ScheduledHeadways
+from transit.console.timetable_calls import TimetableCalls
 from transit.console.regularity import LineRegularity, line_regularity, list_observed_headways
 from transit.console.ridership import DirectionLoad, LineHour
 from transit.flow.peaks import PeakLoadPoint
 from transit.model.network import Network
-from transit.records import ObservedCall
+from transit.records import DayEvents
 from transit.store import Pool
 from transit.store.day_reports import find_day_report, find_day_report_mark, put_day_report
 from transit.store.flow import FlowDayNotFound, get_flow_day
 from transit.store.flow_reports import list_direction_loads, list_line_hours, list_peak_load_points
-from transit.store.stop_events import list_event_days, list_observed_calls, stop_events_mark
+from transit.store.stop_events import list_day_events, list_event_days, stop_events_mark
 
 _log = logging.getLogger(__name__)
 
@@ -79,11 +81,10 @@ class FlowSums:
     peaks: tuple[PeakLoadPoint, ...]
 
 
-def compute_event_reports(network: Network, scheduled: ScheduledHeadways, day: date,
-                          events: Sequence[ObservedCall], computed_at: float) -> EventReports:
-    delays = list_delays(network, events)
-    return EventReports(day, len(events), delays, line_adherence(delays),
-                        tuple(line_regularity(list_observed_headways(network, scheduled, events))), computed_at)
+def compute_event_reports(calls: TimetableCalls, events: DayEvents, computed_at: float) -> EventReports:
+    delays = list_delays(calls, events)
+    return EventReports(events.service_date, len(events), delays, line_adherence(delays),
+                        tuple(line_regularity(list_observed_headways(calls, events))), computed_at)
 
 
 Mark = tuple[int, float | None]  # a day's events: how many, and their last write (``stop_events_mark``)
@@ -99,12 +100,13 @@ class ReportBook:
         self._pool = pool
         self._clock = clock  # the wall clock: how old a result is
         self._recheck_s = recheck_s
-        self._scheduled: ScheduledHeadways | None = None  # made in the first computation's thread
+        self._calls: TimetableCalls | None = None  # made in a thread, at the round's start or the first computation
         # day -> (the events' mark, checked at, reports)
         self._events: OrderedDict[date, tuple[Mark, float, EventReports]] = OrderedDict()
         self._flows: OrderedDict[date, FlowSums] = OrderedDict()
-        self._lock = asyncio.Lock()  # one computation at a time (ScheduledHeadways memoises)
+        self._lock = asyncio.Lock()  # one computation at a time
         self._refreshing: asyncio.Task[EventReports] | None = None
+        self._storing: asyncio.Task[None] | None = None  # the last computed day's store, behind its page
         self.computed = 0  # days computed (tests)
         self.read_back = 0  # days read back from the store (tests)
 
@@ -116,14 +118,22 @@ class ReportBook:
             self._refresh_later(day)
 
     async def run(self, today: Callable[[], date], every_s: float = WARM_EVERY_S) -> None:
-        """Keep reports ready: a ``keep_ready`` round now (the service's start)
-        and every ``every_s`` (so a day that ended is stored within one)."""
+        """Keep reports ready: the network's calls arrayed, then a
+        ``keep_ready`` round now (the service's start) and every ``every_s``
+        (so a day that ended is stored within one)."""
+        await self.prepare()
         while True:
             try:
                 await self.keep_ready(today())
             except Exception:  # noqa: BLE001 - background work: the next round tries again
                 _log.warning("report_round_failed", exc_info=True)
             await asyncio.sleep(every_s)
+
+    async def prepare(self) -> None:
+        """Array the network's calls now (the round's first step), so that a
+        page of a day never computed does not wait for them too."""
+        async with self._lock:
+            await asyncio.to_thread(self._timetable_calls)
 
     async def keep_ready(self, today: date) -> None:
         """One round: today's computed when held results are ``recheck_s``
@@ -142,6 +152,7 @@ class ReportBook:
         mark = await stop_events_mark(self._pool, day)
         if mark[0] and await find_day_report_mark(self._pool, day, self.version_id) != mark:
             await self._refresh(day, force=True)
+            await self.stored()
 
     async def event_reports(self, day: date) -> EventReports:
         """The day's reports: computed now the first time; later the ones held,
@@ -174,10 +185,10 @@ class ReportBook:
                 return held[2]
             reports = await self._read_back(day, mark)
             if reports is None:
-                events = await list_observed_calls(self._pool, day)
-                reports = await asyncio.to_thread(self._compute, day, events, now)
+                events = await list_day_events(self._pool, day)
+                reports = await asyncio.to_thread(self._compute, events, now)
                 self.computed += 1
-                await self._store(day, mark, reports)
+                self._store_later(day, mark, reports)
             _keep(self._events, day, (mark, now, reports))
             return reports
 
@@ -194,7 +205,22 @@ class ReportBook:
         self.read_back += 1
         return EventReports(*parts)
 
-    async def _store(self, day: date, mark: Mark, reports: EventReports) -> None:
+    async def stored(self) -> None:
+        """Wait until the days computed so far are stored (a failure is logged, not raised)."""
+        if self._storing is not None:
+            await asyncio.wait([self._storing])
+
+    def _store_later(self, day: date, mark: Mark, reports: EventReports) -> None:
+        """Store a computed day behind its page (which need not wait a few
+        tenths of a second for its JSON and the write), after the store under way."""
+        if self.version_id is not None:
+            self._storing = asyncio.create_task(self._store(day, mark, reports, self._storing),
+                                                name=f"report_store_{day}")
+            self._storing.add_done_callback(_log_failure)
+
+    async def _store(self, day: date, mark: Mark, reports: EventReports, after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # stores in the order computed: the day's latest is the one kept
         if self.version_id is None:
             return
         data = await asyncio.to_thread(report_bytes, reports.day, reports.events, reports.delays, reports.lines,
@@ -205,10 +231,14 @@ class ReportBook:
             _log.warning("day_report_not_stored day=%s version=%s", day, self.version_id)
             self.version_id = None
 
-    def _compute(self, day: date, events: Sequence[ObservedCall], now: float) -> EventReports:
-        if self._scheduled is None:
-            self._scheduled = ScheduledHeadways(self.network)
-        return compute_event_reports(self.network, self._scheduled, day, events, now)
+    def _timetable_calls(self) -> TimetableCalls:
+        """The network's calls, arrayed once (a few tenths of a second for the demo city)."""
+        if self._calls is None:
+            self._calls = TimetableCalls.of(self.network)
+        return self._calls
+
+    def _compute(self, events: DayEvents, now: float) -> EventReports:
+        return compute_event_reports(self._timetable_calls(), events, now)
 
     async def flow_sums(self, day: date) -> FlowSums | None:
         """The day's sums; None when no flow was built for it."""
@@ -226,7 +256,7 @@ class ReportBook:
         return sums
 
 
-def _log_failure(task: asyncio.Task[EventReports]) -> None:
+def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         _log.warning("report_refresh_failed task=%s", task.get_name(), exc_info=task.exception())
 
