@@ -200,15 +200,18 @@ def test_a_bus_without_an_assignment_leaves_another_buss_block_alone(network: Ne
 
 
 def test_a_claim_lapses_when_its_bus_falls_silent(network: Network) -> None:
-    # TC0001 claims the 06:00 trip at the terminal, then says nothing. Six minutes
-    # later TC0003 is where that trip should be: a claim held by a bus heard from
-    # 6 min ago stands; one whose bus has been silent longer than lost_after_s not.
+    # TC0001 claims the 06:00 trip at the terminal, leaves on it, then says
+    # nothing. Six minutes later TC0003 is where that trip should be: a claim
+    # held by a bus heard from 6 min ago stands; one whose bus has been silent
+    # longer than lost_after_s not. (A claim of a bus only waiting at the
+    # terminal never stands against a bus running the trip: test_loops.)
     for lost_after_s, taken in ((1800.0, False), (300.0, True)):
         tracker = Tracker(network, TrackingParams(lost_after_s=lost_after_s))
         first = tracker.observe(report(network, DEPARTS - 240, 0.0, speed=0.0, vehicle="TC0001"))
         assert first.state is not None and first.state.trip is not None
         trip_id = first.state.trip.trip_id
-        tracker.observe(report(network, DEPARTS + 110, 740.0, vehicle="TC0003"))
-        later = tracker.observe(report(network, DEPARTS + 120, 800.0, vehicle="TC0003"))
+        tracker.observe(report(network, DEPARTS + 20, 150.0, vehicle="TC0001"))
+        tracker.observe(report(network, DEPARTS + 380, 740.0, vehicle="TC0003"))
+        later = tracker.observe(report(network, DEPARTS + 390, 800.0, vehicle="TC0003"))
         got = later.state.trip.trip_id if later.state is not None and later.state.trip is not None else None
         assert (got == trip_id) is taken

@@ -137,7 +137,7 @@ def find_named_trip(
     if isinstance(where, DescriptorOutcome):
         return where
     along, at_start = where
-    if not at_start and not heading_along(vehicle, shape, along, t, on_route_m):
+    if not at_start and heading_along(vehicle, shape, along, t, on_route_m) is False:
         return DescriptorOutcome.OFF_SHAPE
     return NamedTrip(trip, day, along, at_start)
 

@@ -123,6 +123,7 @@ class Vehicle:
     state: VehicleState | None = None
     retry: tuple[float, tuple[float, float]] = (-math.inf, (0.0, 0.0))  # when/where to match again
     named_trip: str | None = None  # the trip its last report's descriptor named
+    block_guessed: bool = False  # its block came from a match by position alone, mid-block
 
 
 def stop_event(run: Run, passage: Passage) -> StopEvent:
@@ -260,14 +261,29 @@ def check_history(vehicle: Vehicle, report: VehicleReport, x: float, y: float,
     return Outcome.JUMP
 
 
-def heading_along(vehicle: Vehicle, shape: PreparedShape, along: float, t: float, on_route_m: float) -> bool:
-    """A moving bus is on a pattern only if it moves the pattern's way:
-    one fix alone cannot tell the two directions of a street apart."""
-    if vehicle.previous is None:
-        return True
-    t0, x0, y0 = vehicle.previous
-    moved = math.dist((x0, y0), vehicle.last_xy)
-    if t - t0 > 120.0 or moved < 20.0:
-        return True  # standing, or too long ago to say
-    before = shape.project(x0, y0, along - moved - 200.0, along + 50.0)
-    return before.offset <= on_route_m and before.along < along
+def heading_along(vehicle: Vehicle, shape: PreparedShape, along: float, t: float, on_route_m: float,
+                  segment: int | None = None, bearing: float | None = None) -> bool | None:
+    """Whether a bus moves the pattern's way: one fix alone cannot tell the two
+    directions of a street apart. From its last two fixes, else from its
+    bearing; None when neither can tell (first seen, or standing)."""
+    if vehicle.previous is not None:
+        t0, x0, y0 = vehicle.previous
+        moved = math.dist((x0, y0), vehicle.last_xy)
+        if t - t0 <= 120.0 and moved >= 20.0:
+            before = shape.project(x0, y0, along - moved - 200.0, along + 50.0)
+            return before.offset <= on_route_m and before.along < along
+    return None if segment is None else bearing_agrees(shape, segment, bearing, vehicle.last_speed)
+
+
+def bearing_agrees(shape: PreparedShape, segment: int, bearing: float | None,
+                   speed: float | None) -> bool | None:
+    """Whether a moving bus's reported bearing (degrees from north) runs the
+    shape's way at ``segment``; None when it cannot tell (no bearing, or the
+    bus standing, when a bearing is stale)."""
+    if bearing is None or speed is None or speed < 1.0 or segment + 1 >= len(shape.xs):
+        return None
+    dx, dy = shape.xs[segment + 1] - shape.xs[segment], shape.ys[segment + 1] - shape.ys[segment]
+    if dx == 0.0 and dy == 0.0:
+        return None
+    turn = (bearing - math.degrees(math.atan2(dx, dy))) % 360.0
+    return min(turn, 360.0 - turn) < 90.0

@@ -12,6 +12,9 @@ from transit.model.geometry import EARTH_RADIUS_M
 from transit.model.network import Network, Shape
 
 _M_PER_DEG = math.radians(1) * EARTH_RADIUS_M
+# Two points of a shape this much apart in distance from a fix are as near as
+# GPS can tell (two lanes of one street).
+TIE_M = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +47,20 @@ class PreparedShape:
     def length(self) -> float:
         return self.dists[-1]
 
-    def project(self, x: float, y: float, lo: float = -math.inf, hi: float = math.inf) -> Projection:
+    def project(self, x: float, y: float, lo: float = -math.inf, hi: float = math.inf,
+                near: float | None = None) -> Projection:
         """Nearest point of the part of the shape between ``lo`` and ``hi``
         metres along it: the window keeps a loop, or a street the route passes
-        twice, from snapping a bus to the other passage."""
+        twice, from snapping a bus to the other passage. Where the window still
+        holds both passages (an out-and-back turning round inside it), ``near``
+        (metres along where the bus is expected) picks between points about as
+        close (within ``TIE_M``): the passage the bus is on is the one nearest
+        where it should be, not the one met first."""
         dists = self.dists
         first = max(0, bisect_right(dists, lo) - 1)
         last = min(len(dists) - 1, bisect_left(dists, hi) + 1)
         best = Projection(math.inf, math.inf, first)
+        ties: list[Projection] = []
         xs, ys = self.xs, self.ys
         for i in range(first, max(first + 1, last)):
             if i + 1 >= len(xs):
@@ -63,6 +72,8 @@ class PreparedShape:
             t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
             px, py = ax + t * dx - x, ay + t * dy - y
             offset = math.sqrt(px * px + py * py)
+            if near is not None and offset <= best.offset + TIE_M:
+                ties.append(Projection(dists[i] + t * (dists[i + 1] - dists[i]), offset, i))
             if offset < best.offset:
                 along = dists[i] + t * (dists[i + 1] - dists[i])
                 best = Projection(along, offset, i)
@@ -70,6 +81,9 @@ class PreparedShape:
             # A one-point shape: the fix is at its only point's distance.
             px, py = xs[0] - x, ys[0] - y
             best = Projection(0.0, math.hypot(px, py), 0)
+        elif near is not None:
+            close = [p for p in ties if p.offset <= best.offset + TIE_M]
+            best = min(close, key=lambda p: abs(p.along - near))
         return best
 
 

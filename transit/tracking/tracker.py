@@ -38,6 +38,9 @@ from transit.tracking.state import VehicleState
 
 MATCH_RETRY_S = 60.0
 MATCH_RETRY_M = 300.0
+# A bus turning back this close to its trip's last stop has ended the trip
+# (short of the stop's zone): its block's next trip follows. Farther back, it was not on that trip.
+END_M = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +163,10 @@ class Tracker:
         retry_at, (rx, ry) = vehicle.retry
         if t < retry_at and math.dist((rx, ry), (x, y)) < MATCH_RETRY_M:
             return events
-        vehicle.run = self._match(vehicle, t, x, y, route)
+        vehicle.run, undecided = self._match(vehicle, t, x, y, report.bearing, route)
         if vehicle.run is None:
-            vehicle.retry = (t + MATCH_RETRY_S, (x, y))
+            if not undecided:
+                vehicle.retry = (t + MATCH_RETRY_S, (x, y))
             return events
         return events + self._follow(vehicle.run, t, x, y, speed, elapsed)
 
@@ -171,12 +175,17 @@ class Tracker:
         run = vehicle.run
         assert run is not None
         events = self._follow(run, t, x, y, speed, elapsed)
-        if run.detector.reached_end or run.backwards >= 2:
+        near_end = run.furthest >= run.pattern.stop_dists[-1] - END_M
+        if run.detector.reached_end or (run.backwards >= 2 and near_end):
             self._next_run(vehicle, t)
             if vehicle.run is not None and vehicle.run is not run:
                 events += self._follow(vehicle.run, t, x, y, speed, elapsed)
-        elif run.off >= self._params.lost_fixes:
+        elif run.backwards >= 2 or run.off >= self._params.lost_fixes:
+            # Turning back mid-trip: this was not its trip (a bus first seen
+            # mid-route, taken the wrong way). Its block says nothing of what
+            # it runs: look for its trip again at once.
             self._release(vehicle)
+            vehicle.retry = (-math.inf, (0.0, 0.0))
         return events
 
     def _follow(self, run: Run, t: float, x: float, y: float, speed: float | None,
@@ -192,7 +201,10 @@ class Tracker:
             lo, hi = -math.inf, math.inf
         else:
             lo, hi = run.furthest - 150.0, run.furthest + 200.0 + 35.0 * elapsed
-        projection = run.shape.project(x, y, lo, hi)
+        # Where the bus should be now, had it kept its speed: on a street the
+        # trip passes twice, the passage it is on.
+        near = None if run.last_along is None else run.last_along + (speed or 0.0) * elapsed
+        projection = run.shape.project(x, y, lo, hi, near)
         if projection.offset > self._params.on_route_m:
             run.off += 1
             return []
@@ -222,12 +234,15 @@ class Tracker:
 
     # -- which trip --------------------------------------------------------
 
-    def _match(self, vehicle: Vehicle, t: float, x: float, y: float,
-               route: RouteFilter | None) -> Run | None:
+    def _match(self, vehicle: Vehicle, t: float, x: float, y: float, bearing: float | None,
+               route: RouteFilter | None) -> tuple[Run | None, bool]:
+        """The run the bus is best matched to, if any; and whether to try
+        again at its next fix: it was on a pattern whose way it could not tell yet."""
         days = self._days.around(t)
         assigned = self._assigned_block(vehicle.vehicle_id, days)
         best: tuple[float, Candidate] | None = None
         standing = (vehicle.last_speed or 0.0) < 1.0
+        undecided = False
         for pattern_id, (lo, hi) in self._grid.near(x, y).items():
             pattern = self._network.patterns[pattern_id]
             if route is not None and not route.allows(pattern):
@@ -236,11 +251,24 @@ class Tracker:
             projection = shape.project(x, y, lo, hi)
             if projection.offset > self._params.match_m:
                 continue
-            if not heading_along(vehicle, shape, projection.along, t, self._params.on_route_m):
-                continue
-            at_start = projection.along <= pattern.stop_dists[0] + self._params.zone_m
+            start = pattern.stop_dists[0] + self._params.zone_m
             if projection.along >= pattern.stop_dists[-1] - self._params.zone_m:
-                continue  # at a trip's end the bus waits for its next trip, whatever it is
+                # At a trip's end the bus waits for its next trip, whatever it
+                # is; but a loop's end is its start: there it waits for this pattern's.
+                projection = shape.project(x, y, -math.inf, start)
+                if projection.offset > self._params.match_m or projection.along > start:
+                    continue
+            at_start = projection.along <= start
+            heading = heading_along(vehicle, shape, projection.along, t, self._params.on_route_m,
+                                    projection.segment, bearing)
+            if heading is False:
+                continue
+            if heading is None and not at_start and (route is None or route.direction_id is None):
+                # Which way a bus standing mid-route goes, its next fixes will
+                # tell: guessed now, it could take a trip of the other direction
+                # (and another bus's).
+                undecided = True
+                continue
             trips = self._trips_by_pattern.get(pattern_id, [])
             if assigned is not None:
                 trips = [tr for tr in trips if tr.block_id == assigned[1]]
@@ -248,25 +276,39 @@ class Tracker:
             early = self._params.terminal_wait_s if at_start else self._params.match_early_s
             for candidate in list_candidates(trips, pattern, projection.along, t, days,
                                              early, self._params.match_late_s):
-                if self._taken(vehicle.vehicle_id, candidate, assigned is not None, t):
+                if self._taken(vehicle.vehicle_id, candidate, assigned is not None, t, at_start):
                     continue
                 cost = match_cost(candidate, self._days.origin(candidate.service_date), t,
                                   at_start=at_start, standing=standing)
                 if best is None or cost < best[0]:
                     best = (cost, candidate)
         if best is None:
-            return None
+            return None, undecided
         candidate = best[1]
+        holder = self._holder(candidate.service_date, candidate.trip.trip_id, vehicle.vehicle_id, t)
+        if holder is not None:
+            # A bus waiting at the terminal had been guessed onto the trip this
+            # bus is running: it looks for its own at its next fix.
+            self._release(holder)
+            holder.retry = (-math.inf, (0.0, 0.0))
         first_stop = self._network.patterns[candidate.trip.pattern_id].stop_dists[0]
-        return self._start_run(vehicle, candidate.trip, candidate.service_date,
-                               started=candidate.along > first_stop + self._params.zone_m,
-                               tentative=assigned is None)
+        started = candidate.along > first_stop + self._params.zone_m
+        run = self._start_run(vehicle, candidate.trip, candidate.service_date, started=started,
+                              tentative=assigned is None)
+        # Only a bus taking up its block's first trip at its start is surely on
+        # that block; any other match may have taken another bus's.
+        vehicle.block_guessed = assigned is None and (started or vehicle.block[:1] != (candidate.trip.trip_id,))
+        return run, False
 
-    def _taken(self, vehicle_id: str, candidate: Candidate, assigned: bool, t: float) -> bool:
+    def _taken(self, vehicle_id: str, candidate: Candidate, assigned: bool, t: float,
+               at_start: bool) -> bool:
         """Whether another vehicle has the trip: its claim, unless that vehicle has
-        been silent long enough to have lost it; or, for a vehicle without an
-        assignment, the block's assignment to another vehicle."""
-        if self._holder(candidate.service_date, candidate.trip.trip_id, vehicle_id, t) is not None:
+        been silent long enough to have lost it, or (for a bus seen running the
+        trip's way mid-route) it only waits at the terminal, guessed onto the
+        trip; or, for a vehicle without an assignment, the block's assignment to
+        another vehicle."""
+        holder = self._holder(candidate.service_date, candidate.trip.trip_id, vehicle_id, t)
+        if holder is not None and (at_start or not _waiting(holder)):
             return True
         owner = self._block_owners.get((candidate.service_date, candidate.trip.block_id or ""))
         return not assigned and owner not in (None, vehicle_id)
@@ -362,24 +404,48 @@ class Tracker:
         position = block.index(run.trip.trip_id) if run.trip.trip_id in block else -1
         if 0 <= position < len(block) - 1:
             following = self._network.trips[block[position + 1]]
-            self._start_run(vehicle, following, run.service_date, started=False, tentative=False)
+            # A block found from a bus first seen mid-block may be another
+            # bus's: its next trips too are confirmed at their departure.
+            self._start_run(vehicle, following, run.service_date, started=False,
+                            tentative=vehicle.block_guessed)
         else:
             self._release(vehicle)
 
     def _confirm(self, run: Run, departure: float) -> None:
         """A bus guessed onto a trip at a terminal has left: the trip whose
         scheduled departure is nearest (lateness being likelier than
-        earliness) among the unclaimed trips of this pattern is its trip."""
+        earliness) among the trips of this pattern not claimed by another bus
+        (a bus only waiting there, guessed too, swaps with it) is its trip."""
         services = self._days.active(run.service_date)
-        free = [trip for trip in self._trips_by_pattern.get(run.pattern.pattern_id, [])
-                if trip.service_id in services
-                and self._claims.get((run.service_date, trip.trip_id), run.vehicle_id) == run.vehicle_id]
+        holders: dict[str, Vehicle] = {}
+        free = []
+        for trip in self._trips_by_pattern.get(run.pattern.pattern_id, []):
+            if trip.service_id not in services:
+                continue
+            holder = self._vehicles.get(self._claims.get((run.service_date, trip.trip_id), run.vehicle_id))
+            if holder is None or holder.vehicle_id == run.vehicle_id or _waiting(holder):
+                free.append(trip)
+                if holder is not None and holder.vehicle_id != run.vehicle_id:
+                    holders[trip.trip_id] = holder
         chosen = nearest_departure(run.trip, free, departure - run.origin)
         if chosen is not run.trip:
-            old_key = (run.service_date, run.trip.trip_id)
+            left, other = run.trip, holders.get(chosen.trip_id)
+            old_key = (run.service_date, left.trip_id)
             if self._claims.get(old_key) == run.vehicle_id:
                 del self._claims[old_key]
             self._claims[(run.service_date, chosen.trip_id)] = run.vehicle_id
             run.trip = chosen
             self._vehicles[run.vehicle_id].block = self._days.block_on(chosen, run.service_date)
+            if other is not None and other.run is not None:
+                # Two buses waiting on each other's trip (a swap kept from a
+                # guess made mid-block): the one still waiting takes the one left.
+                self._claims[old_key] = other.vehicle_id
+                other.run.trip = left
+                other.block = self._days.block_on(left, run.service_date)
         run.tentative = False
+
+
+def _waiting(vehicle: Vehicle) -> bool:
+    """The vehicle only waits at a trip's start, guessed onto it by position."""
+    run = vehicle.run
+    return run is not None and run.tentative and not run.started
