@@ -42,6 +42,7 @@ from pathlib import Path
 PASSWORD = "bench password 0000"
 NEVER_COMPUTED_VIEWS = 5  # services started afresh, one first view each
 DAY = date(2026, 3, 11)  # a Wednesday
+ADHERENCE_PATH = f"/console/reports/adherence?day={DAY.isoformat()}"
 LOAD_TIME = ("(() => { const t = performance.getEntriesByType('navigation')[0];"
              " return (t.loadEventEnd - t.startTime) / 1000; })()")
 
@@ -117,34 +118,17 @@ async def _log_in(client) -> None:  # type: ignore[no-untyped-def]
         assert answer.status == 303
 
 
-async def _restarted(base: str) -> list[str]:
-    """The first view of the day in a service started afresh (the day stored
-    by the first one's computation: read back, not computed)."""
+async def _first_view(base: str) -> tuple[float, int]:
+    """Seconds and bytes of the day's adherence page, the first request of a
+    freshly logged-in client to a service started afresh."""
     import aiohttp
 
     async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
         await _log_in(client)
-        path = f"/console/reports/adherence?day={DAY.isoformat()}"
         started = time.perf_counter()
-        async with client.get(path, allow_redirects=False) as answer:
+        async with client.get(ADHERENCE_PATH, allow_redirects=False) as answer:
             body = await answer.read()
-            assert answer.status == 200, (path, answer.status)
-        return [_line(f"GET {path} (first in a restarted service: reads the stored day)",
-                      [time.perf_counter() - started], f"{len(body) / 1024:.0f} kB")]
-
-
-async def _never_computed(base: str) -> tuple[float, int]:
-    """The first view of a day never computed, in a service started afresh
-    whose book has arrayed the network's calls (its round's first step)."""
-    import aiohttp
-
-    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
-        await _log_in(client)
-        path = f"/console/reports/adherence?day={DAY.isoformat()}"
-        started = time.perf_counter()
-        async with client.get(path, allow_redirects=False) as answer:
-            body = await answer.read()
-            assert answer.status == 200, (path, answer.status)
+            assert answer.status == 200, (ADHERENCE_PATH, answer.status)
         return time.perf_counter() - started, len(body)
 
 
@@ -273,14 +257,17 @@ async def run(args: argparse.Namespace, dsn: str) -> None:
         lines += await _browser(base, max(3, args.pages // 5), line, args.screens)
         await runner.cleanup()
         runner, base = await serve()  # a restarted service: nothing held in memory
-        lines += await _restarted(base)
+        # The day stored by the first service's computation: read back, not computed.
+        seconds, size = await _first_view(base)
+        lines.append(_line(f"GET {ADHERENCE_PATH} (first in a restarted service: reads the stored day)",
+                           [seconds], f"{size / 1024:.0f} kB"))
         views = []
         for _ in range(NEVER_COMPUTED_VIEWS):
             await runner.cleanup()
             await books[-1].stored()
             await pool.execute("DELETE FROM console_day_reports")  # the day never computed again
             runner, base = await serve(prepared=True)
-            views.append(await _never_computed(base))
+            views.append(await _first_view(base))
         lines.append(_line(f"GET /console/reports/adherence?day={DAY.isoformat()} (never computed, calls arrayed"
                            " at start)", [t for t, _ in views], f"{views[0][1] / 1024:.0f} kB"))
     finally:

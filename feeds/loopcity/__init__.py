@@ -5,6 +5,6 @@ sharing the loop's streets. Built to test tracking where a trip's start is its
 end. Pipeline: lines (stops, shapes) -> timetable (trips, blocks) -> feed (GTFS).
 """
 
-from feeds.loopcity.feed import build_loop_feed, write_loop_feed
+from feeds.loopcity.feed import build_loop_feed
 
-__all__ = ["build_loop_feed", "write_loop_feed"]
+__all__ = ["build_loop_feed"]

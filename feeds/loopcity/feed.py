@@ -1,10 +1,8 @@
-"""Assemble the loop city into GTFS tables and write them as a GTFS zip."""
+"""Assemble the loop city into GTFS tables (`transit.gtfs.tables.write_tables` zips them)."""
 
 from __future__ import annotations
 
 import random
-import zipfile
-from pathlib import Path
 
 import pandas as pd
 
@@ -74,12 +72,3 @@ def build_loop_feed(seed: int = 7) -> dict[str, pd.DataFrame]:
                                   "shape_dist_traveled"]),
     }
 
-
-def write_loop_feed(path: Path, seed: int = 7) -> Path:
-    """Write the loop city as a GTFS zip at ``path`` and return it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for stem, table in build_loop_feed(seed).items():
-            zf.writestr(f"{stem}.txt", table.to_csv(index=False, lineterminator="\n"))
-    return path
