@@ -17,6 +17,7 @@ from feeds.schedules.depots import DepotSite
 from optimizer.timetable import diff as day_diff
 from optimizer.timetable import kpis as day_kpis
 from optimizer.timetable.draft import DraftBlocks, DraftDay, RebuiltDirection, draft_day, with_blocks
+from optimizer.timetable.model import DirectionInput
 from transit.console.marey_sides import DirectionKey, DirectionSides, direction_trips, side_of
 from transit.console.review import line_directions
 from transit.gtfs.draft_feed import draft_feed
@@ -48,6 +49,11 @@ class DraftRequest:
     block_time_limit_s: float = 10.0
     tolerance_s: int = day_diff.DEFAULT_TOLERANCE_S
     created_by: str = ""
+    # The live side's demand where it differs from the draft's (a line study that
+    # changes stops: the live line's riders on the live stops); None: the draft's.
+    live_demand: tuple[DirectionInput, ...] | None = None
+    # False for a study on patterns the base feed lacks: no GTFS zip, so it cannot be stored.
+    with_feed: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,12 @@ def make_draft(base: BaseSchedule, live: BaseSchedule, request: DraftRequest,
     day = with_blocks(day, blocks)
     added = set(day.added)
     feed_zip = draft_feed(base.data, base.source, base.network, {t.trip_id for t in day.removed},
-                          [t for t in day.trips if t.trip_id in added], blocks.block_of)
+                          [t for t in day.trips if t.trip_id in added], blocks.block_of) if request.with_feed else b""
     live_trips = day_trips(live.network, request.service_ids)
     demand = [r.direction for r in request.rebuilt]
+    live_demand = demand if request.live_demand is None else request.live_demand
     kpis = _kpis(day_kpis.measure_day(base.network, day.trips, demand),
-                 day_kpis.measure_day(live.network, live_trips, demand))
+                 day_kpis.measure_day(live.network, live_trips, live_demand))
     diff = day_diff.diff_days(live_trips, day.trips, {r.key: r.direction.periods for r in request.rebuilt},
                               request.tolerance_s)
     params = _params(request, day, blocks, live.version_id)

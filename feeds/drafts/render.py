@@ -69,9 +69,9 @@ def directions_table(kpis: Mapping[str, Any]) -> Table:
                   "over cap.", title="rebuilt directions: draft / live")
     live = {(d["route_id"], d["direction_id"]): d for d in kpis.get("live", {}).get("directions", [])}
     for row in kpis.get("draft", {}).get("directions", []):
-        old = live.get((row["route_id"], row["direction_id"]), row)
+        old = live.get((row["route_id"], row["direction_id"]))  # None: a line the live version lacks
         table.add_row(row["route_id"], str(row["direction_id"]), *(
-            f"{_direction_figure(row, f)} / {_direction_figure(old, f)}"
+            f"{_direction_figure(row, f)} / {_direction_figure(old, f) if old else '-'}"
             for f in ("trips", "first_departure_s", "last_departure_s", "peak_vehicles", "expected_wait_s",
                       "max_load_factor", "p95_load_factor", "trips_over_capacity")))
     return table

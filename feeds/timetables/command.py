@@ -120,10 +120,12 @@ def _hub_params(args: argparse.Namespace) -> Any:
 
 
 def add_study_command(command: Callable[..., argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    study = command("study", help="a what-if from a small TOML file (scenario, lines, fleet, policy, weights), "
+    study = command("study", help="a what-if from a small TOML file (scenario, lines, fleet, policy, weights, "
+                    "lines extended, shortened, with stops added or removed, new lines), "
                     "its KPIs side by side with the live version's")
     study.add_argument("file", type=Path, help="the study (see docs/optimizer.md, docs/examples/study-*.toml)")
-    study.add_argument("--save", action="store_true", help="also store the result as a draft")
+    study.add_argument("--save", action="store_true", help="also store the result as a draft (not with "
+                       "[[line_changes]] or [[new_lines]])")
     return study
 
 
@@ -134,6 +136,10 @@ def run_study(args: argparse.Namespace, console: Console, with_pool: WithPool) -
 
     try:
         study = read_study(args.file)
+        if args.save and study.run.line_study:
+            raise InputError(f"{args.file}: --save: a study that changes lines' stops is not stored as a draft "
+                             "(its GTFS would need the new patterns' shapes and stop rows); run it without --save",
+                             "save")
         return with_pool(lambda pool: _study(pool, study, args.save, console))
     except (RunRefused, InputError) as exc:
         console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)

@@ -21,6 +21,8 @@ from feeds.timetables.hub_run import HubReport, HubSpec, check_hubs, hub_kpis, t
 from feeds.timetables.inputs import direction_inputs, load_scenario, service_trips
 from optimizer.timetable.errors import InputError
 from optimizer.timetable.hubs import HubParams
+from optimizer.timetable.line_changes import LineStudy
+from optimizer.timetable.line_study import LineReport, apply_line_study
 from optimizer.timetable.scenarios import Scenario, check_scenario
 from optimizer.timetable.model import Construction, DirectionInput, Method
 from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
@@ -56,6 +58,7 @@ class OptimizeRun:
     weights: Weights = Weights()  # of the departure model's objective (configuration [timetable.weights])
     hubs: tuple[HubSpec, ...] = ()  # named hubs whose transfers are timed after the engine
     hub_params: HubParams = HubParams()
+    line_study: LineStudy = LineStudy()  # lines changed or added (a study file's [[line_changes]], [[new_lines]])
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class OptimizeResult:
     vehicles: dict[str, int] = field(default_factory=dict)  # each line's share of the fleet
     engine_s: float = 0.0  # frequencies and departures of every direction
     hubs: HubReport | None = None  # transfer timing at the named hubs, if any
+    lines: tuple[LineReport, ...] = ()  # what the study's line changes did, per direction
 
 
 def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
@@ -82,12 +86,19 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
         hubs = check_hubs(network, run.hubs, run.hub_params)
         flow = infer_flow(network, events, taps) if taps else None
         inputs, notes = direction_inputs(network, flow, events, scenario)
+        study = apply_line_study(network, inputs, run.line_study, scenario) if run.line_study else None
     except InputError as exc:
         raise RunRefused(str(exc)) from None
+    live_inputs = {(d.route_id, d.direction_id): d for d in inputs}
+    if study is not None:
+        network, inputs = study.network, list(study.inputs)
+        notes += study.notes
     inputs = _chosen_lines(inputs, run.lines, set(network.routes))
     day, trips = service_trips(network, scenario)
     today = peak_vehicles(trips)
-    line_fleets = {d.route_id: today.get(d.route_id, 1) for d in inputs}
+    new_lines = study.vehicles if study is not None else {}
+    line_fleets = {d.route_id: new_lines[d.route_id] if d.route_id in new_lines else today.get(d.route_id, 1)
+                   for d in inputs}
     fleet: int | dict[str, int] = (line_fleets if run.keep_line_fleets else
                                    run.fleet if run.fleet is not None else sum(line_fleets.values()) + run.fleet_change)
     if isinstance(fleet, int) and fleet < 1:
@@ -108,10 +119,15 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
                 "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
                 "service_date": str(day), **_hub_params(run)},
         depots=run.depot_sites or _depots(run.depots))
+    if study is not None:  # the changed lines' patterns are not in the base feed: KPIs, no GTFS
+        request = replace(request, with_feed=False, live_demand=tuple(
+            live_inputs[r.key] for r in rebuilt.directions if r.key in live_inputs))
+        base = replace(base, network=network)
     draft = make_draft(base, live, request, time.monotonic)
     if report is not None:
         draft = replace(draft, kpis={**draft.kpis, "transfers": hub_kpis(report)})
-    return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s, report)
+    return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s, report,
+                          study.reports if study is not None else ())
 
 
 def _hub_params(run: OptimizeRun) -> dict:

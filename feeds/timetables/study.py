@@ -22,7 +22,9 @@ and reported side by side with the live version. Every error names its key.
     walk_m = 300                 # optional, default 300
 
 A headway policy changed is a ``[scenario.periods.NAME]`` override; a fleet
-cut a negative ``fleet_change``.
+cut a negative ``fleet_change``; a line extended, shortened, with stops added
+or removed, or a new line, ``[[line_changes]]`` and ``[[new_lines]]`` tables
+(``feeds.timetables.study_lines``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 
 from feeds.timetables.hub_run import HubSpec
 from feeds.timetables.rebuild_run import OptimizeRun
+from feeds.timetables.study_lines import line_study
 from optimizer.timetable.errors import InputError
 from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.model import Construction, Method
@@ -44,7 +47,7 @@ from optimizer.timetable.settings import Weights
 
 _KEYS = ("name", "day", "scenario", "lines", "fleet", "fleet_change", "keep_line_fleets", "method",
          "construction", "budget_s", "time_limit_s", "weights", "hubs", "hub_max_wait_min", "hub_window_min",
-         "hub_budget_s")
+         "hub_budget_s", "walk_m", "line_changes", "new_lines")
 _HUB_KEYS = ("stop", "walk_m")
 
 
@@ -93,7 +96,7 @@ def parse_study(text: str, source: str) -> Study:
         budget_s=float(_typed(data, "budget_s", (int, float), source, 3.0)),
         time_limit_s=float(_typed(data, "time_limit_s", (int, float), source, 0.25)),
         day=day, weights=_weights(data.get("weights", {}), source), hubs=_hubs(data.get("hubs", []), source),
-        hub_params=_hub_params(data, source))
+        hub_params=_hub_params(data, source), line_study=line_study(data, source))
     return Study(name, day, run, inline)
 
 

@@ -3,12 +3,15 @@ bound it, the refusals with their reasons, the rebuilt day against the live one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.table import Table
 
 from feeds.drafts.render import directions_table, headline_table, transfers_table
 from feeds.timetables.hub_run import HubReport, hub_kpis
 from feeds.timetables.rebuild_run import OptimizeResult
+from optimizer.timetable.line_study import LineReport
 
 
 def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: float, study: str | None = None) -> Group:
@@ -20,7 +23,8 @@ def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: floa
         f"{what}: {len(rebuilt.directions)} directions rebuilt, {len(rebuilt.refused)} refused; "
         f"engine {result.engine_s:.1f} s, whole run {seconds:.1f} s; {stored}. "
         f"Fleet shared: {sum(result.vehicles.values())} vehicles.",
-        _timing_table(result), headline_table(result.draft.kpis.get("headline", {})),
+        _timing_table(result), *([lines_table(result.lines)] if result.lines else []),
+        headline_table(result.draft.kpis.get("headline", {})),
         directions_table(result.draft.kpis),
     ]
     if result.hubs is not None:
@@ -44,6 +48,23 @@ def _timing_table(result: OptimizeResult) -> Table:
         table.add_row(t.route_id, str(t.direction_id), plan.method.value, str(len(t.departures_s)),
                       t.construction, t.status.value, gap, str(result.vehicles.get(t.route_id, "-")), bound)
     return table
+
+
+def lines_table(reports: Sequence[LineReport]) -> Table:
+    """Per line direction changed or added: km, stops, riders a day and trip time, before -> after."""
+    table = Table("line", "dir", "stops", "added", "removed", "km", "straight legs", "trip min (mean)",
+                  "riders/day", "moved", "lost", "gained", title="what the line changes did (before -> after)")
+    for r in reports:
+        table.add_row(r.route_id, str(r.direction_id), f"{r.stops_before} -> {r.stops_after}",
+                      _few(r.added), _few(r.removed), f"{r.km_before:.2f} -> {r.km_after:.2f} ({r.km_after - r.km_before:+.2f})",
+                      str(r.straight_legs), f"{r.trip_min_before:.1f} -> {r.trip_min_after:.1f}",
+                      f"{r.riders_before:,.0f} -> {r.riders_after:,.0f}", f"{r.moved:,.0f}", f"{r.lost:,.0f}",
+                      f"{r.gained:,.0f}")
+    return table
+
+
+def _few(stops: Sequence[str]) -> str:
+    return ", ".join(stops) if len(stops) <= 4 else f"{', '.join(stops[:3])} ... ({len(stops)})"
 
 
 def hub_parts(report: HubReport) -> list[object]:

@@ -112,13 +112,13 @@ def given_profile(pattern_id: str, stop_ids: Sequence[str], segment_km: Sequence
     if (table < 0).any() or table[:, -1].any():
         raise InputError(f"pattern {pattern_id}: boardings must be 0 or more, and 0 at the last "
                          f"stop ({stop_ids[-1]}), where nobody boards")
-    alight = _ride_shares(segment_km, mean_ride_km)
+    alight = ride_shares(segment_km, mean_ride_km)
     loads = np.cumsum(table - table @ alight, axis=1)[:, :-1]
     return LoadProfile(pattern_id, tuple(stop_ids), tuple(segment_km), bins.start_s, bins.bin_s,
                        table_rows(np.maximum(loads, 0.0)), table_rows(table))
 
 
-def _ride_shares(segment_km: Sequence[float], ride_km: float) -> np.ndarray:
+def ride_shares(segment_km: Sequence[float], ride_km: float) -> np.ndarray:
     """``shares[i][j]``: share of riders boarding at stop ``i`` who alight at ``j``."""
     at = np.concatenate(([0.0], np.cumsum(segment_km)))
     n = len(at)

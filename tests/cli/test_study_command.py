@@ -77,3 +77,73 @@ def test_a_fleet_cut_is_shown_beside_the_live_version(transit, tmp_path: Path,  
     assert "NOWHERE" in capsys.readouterr().err
     assert transit("study", str(tmp_path / "missing.toml")) == EXIT_INVALID_INPUT
     assert "cannot read it" in capsys.readouterr().err
+
+
+LINES_STUDY = """
+walk_m = 350
+[[line_changes]]
+route = "L05"
+direction = 1
+cut_after = "S0400"
+remove_stops = ["S0133"]
+add_stops = [{after = "S0120", stop = "S0777"}]
+extend_to = ["S0500", "S0501"]
+boardings_per_day = 40
+[[new_lines]]
+route = "N1"
+stops = ["S0110", "S0200", "S0517"]
+first = "06:00"
+last = "21:30"
+vehicles = 3
+"""
+
+
+def test_line_changes_and_new_lines_are_read() -> None:
+    study = parse_study(LINES_STUDY, "study.toml")
+    lines = study.run.line_study
+    [change] = lines.changes
+    assert (change.route_id, change.direction_id, change.cut_after, change.remove_stops) == (
+        "L05", 1, "S0400", ("S0133",))
+    assert change.add_stops[0].after == "S0120" and change.extend_to == ("S0500", "S0501")
+    assert change.boardings_per_day == 40.0 and lines.walk_m == 350.0
+    [line] = lines.new_lines
+    assert line.return_stops == ("S0517", "S0200", "S0110")  # the stops reversed when not given
+    assert (line.first_departure_s, line.last_departure_s, line.vehicles) == (6 * 3600, 21 * 3600 + 1800, 3)
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("[[line_changes]]\nroute = 'L1'", "line_changes.direction"),
+    ("[[line_changes]]\ndirection = 0", "line_changes.route"),
+    ("[[line_changes]]\nroute = 'L1'\ndirection = 2", "line_changes.direction"),
+    ("[[line_changes]]\nroute = 'L1'\ndirection = 0\nextend = ['S1']", "line_changes.extend"),
+    ("[[line_changes]]\nroute = 'L1'\ndirection = 0\nadd_stops = ['S1']", "line_changes.add_stops"),
+    ("[[new_lines]]\nroute = 'N1'\nstops = ['S1', 'S2']\nfirst = '25h'", "new_lines.first"),
+    ("[[new_lines]]\nroute = 'N1'\nstops = ['S1', 'S2']\nvehicles = -1", "new_lines.vehicles"),
+    ("walk_m = -5", "walk_m"),
+    ("line_changes = 'L1'", "line_changes"),
+])
+def test_each_bad_line_study_key_is_named(text: str, key: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_study(text, "study.toml")
+    assert error.value.key == key and "study.toml" in str(error.value)
+
+
+def test_a_line_extended_and_a_new_line_are_shown_beside_the_live_version(  # type: ignore[no-untyped-def]
+        transit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    study = tmp_path / "lines.toml"
+    study.write_text(f'name = "L1 to L2"\nday = {WEEKDAY}\nbudget_s = 0\n'
+                     '[[line_changes]]\nroute = "L1"\ndirection = 0\nextend_to = ["L2-0-S12"]\n'
+                     '[[new_lines]]\nroute = "N1"\nstops = ["L1-0-S03", "L2-0-S03", "L2-0-S06"]\n'
+                     'boardings_per_day = 200\nvehicles = 2\n', encoding="utf-8")
+    assert transit("study", str(study)) == 0
+    out = capsys.readouterr().out
+    assert "what the line changes did" in out and "L2-0-S12" in out and "N1" in out
+    assert "0 -> 200" in out and "/ -" in out  # the new line's riders; no live side to compare it with
+    assert "not stored" in out and "the rebuilt day" in out
+    assert transit("study", str(study), "--save") == EXIT_INVALID_INPUT
+    assert "--save" in capsys.readouterr().err
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[line_changes]]\nroute = "L1"\ndirection = 0\ncut_after = "L1-0-S01"\n', encoding="utf-8")
+    assert transit("study", str(bad)) == EXIT_INVALID_INPUT
+    assert "leaves 1 stop (L1-0-S01)" in capsys.readouterr().err
