@@ -23,7 +23,11 @@ generated season timetable, which runs extra trips on the tourist lines.
 With ``--hubs N`` the weekday rebuild also times transfers at the N busiest
 transfer stops of the day (card transfers by alighting stop, hubs at least
 ``--hub-walk`` apart); their waits before and after are the optimizer's
-estimate, labelled as such: the closed-loop simulator has no transfers.
+estimate, labelled as such: the closed-loop simulator has no transfers. With
+``--hub-density 5,20`` the hub step is timed again on the engine's timetables
+with every transfer row's riders multiplied (denser transfers than the demo's),
+within ``--hub-budget`` of wall time as ``transit optimize`` runs it, and, as
+the baseline, with CP-SAT's deterministic limits alone (no wall budget).
 """
 
 from __future__ import annotations
@@ -50,15 +54,17 @@ from feeds.schedules.depots import demo_city_depots
 from feeds.simulator import SimulationParams, simulate_day
 from feeds.simulator.closed_loop import closed_loop_table, compare_timetables
 from feeds.simulator.measures import TimetableMeasures
-from feeds.timetables.hub_run import HubSpec
+from feeds.timetables.hub_run import HubSpec, check_hubs, hub_demand
 from feeds.timetables.inputs import demo_tourist_marks
 from feeds.timetables.summary import hub_parts
 from feeds.timetables.rebuild_run import OptimizeResult, OptimizeRun, run_rebuild
+from optimizer.blocks.deadline import Deadline
 from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.scenarios import Scenario
 from optimizer.timetable.settings import Weights
+from optimizer.timetable.transfer_timing import time_transfers
 from transit.gtfs.feed import load_feed
-from transit.flow.day import infer_flow
+from transit.flow.day import DayFlow, infer_flow
 from transit.flow.transfers import list_transfers
 from transit.geo import distance_m
 from transit.gtfs.tables import write_tables
@@ -176,6 +182,43 @@ def weekday(console: Console, network: Network, tables: dict, data: bytes, args:
     check_draft_feed(console, result)
     live, draft = closed_loop(console, network, tables, result, DAY_PARAMS, args.seed, "weekday")
     console.print(per_line_verdict(network, live, draft, sorted(live.lines)))
+    if hubs and args.hub_density:
+        engine = rebuild(network, data, events, taps, args.day, "weekday", args)  # the same timetables, no hubs
+        console.print(hub_density_table(network, engine, hubs, infer_flow(network, events, taps), args))
+
+
+def hub_density_table(network: Network, engine: OptimizeResult, specs: tuple[HubSpec, ...], flow: DayFlow,
+                      args: argparse.Namespace) -> Table:
+    """The hub step with every transfer row's riders multiplied: within the wall
+    budget (as ``transit optimize``), and with CP-SAT's deterministic limits only."""
+    params = HubParams(walk_m=args.hub_walk, time_limit_s=args.hub_budget)
+    rebuilt = engine.rebuilt
+    directions = {r.key: r.direction for r in rebuilt.directions}
+    hubs = check_hubs(network, specs, params)
+    found = hub_demand(network, hubs, flow, list(directions.values()), params).demand
+    table = Table("riders x", "search", "wall s", "cpu s", "moved", "transfer wait min/rider (before -> after)",
+                  "transfers pass-min", "lines' own", "net", "what bound it",
+                  title=f"hub step on denser transfers (budget {args.hub_budget:g} s wall; baseline: no wall budget)")
+    for factor in args.hub_density:
+        demand = [replace(d, riders=d.riders * factor) for d in found]
+        for label, bounded in (("budget", True), ("baseline", False)):
+            started, cpu = time.perf_counter(), time.process_time()
+            deadline = Deadline.after(args.hub_budget, time.perf_counter) if bounded else None
+            timing = time_transfers(directions, {r.key: r.timetable.departures_s for r in rebuilt.directions},
+                                    demand, [h.name for h in hubs], grid_s=engine.draft.params["grid_s"],
+                                    fleets=rebuilt.fleets, vehicles=rebuilt.vehicles,
+                                    weights=Weights(vehicle_hour=args.vehicle_hour), params=params, deadline=deadline)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            riders = sum(h.riders for h in timing.before)
+            mean = [sum(h.riders * (h.mean_wait_s or 0) for h in w) / riders / 60
+                    for w in (timing.before, timing.after)]
+            own = sum(timing.cost_change.values())
+            table.add_row(f"{factor:g}", label, f"{wall:.1f}", f"{cpu:.1f}", str(timing.moved),
+                          f"{mean[0]:.2f} -> {mean[1]:.2f}", f"{timing.wait_change_min:+.0f}", f"{own:+.0f}",
+                          f"{timing.wait_change_min + own:+.0f}",
+                          ", ".join(b.constraint for b in timing.bindings if b.constraint in
+                                    ("time_limit", "coordinate", "fleet", "unchanged", "objective")))
+    return table
 
 
 def check_draft_feed(console: Console, result: OptimizeResult) -> None:
@@ -213,7 +256,9 @@ def main() -> None:
     parser.add_argument("--hubs", type=int, default=0, metavar="N",
                         help="time transfers at the day's N busiest transfer stops (weekday)")
     parser.add_argument("--hub-walk", type=float, default=HubParams().walk_m, help="metres gathering a hub's stops")
-    parser.add_argument("--hub-budget", type=float, default=HubParams().time_limit_s, help="hub model CP-SAT s")
+    parser.add_argument("--hub-budget", type=float, default=HubParams().time_limit_s, help="hub step wall time, s")
+    parser.add_argument("--hub-density", type=lambda s: [float(x) for x in s.split(",")], default=[],
+                        metavar="X,Y", help="with --hubs: time the hubs again with transfer riders multiplied")
     parser.add_argument("--no-season", action="store_true", help="skip the tourist-season part")
     args = parser.parse_args()
     console = Console(width=220)

@@ -65,7 +65,7 @@ def add_optimize_command(command: Callable[..., argparse.ArgumentParser]) -> arg
     optimize.add_argument("--hub-window", type=float, default=3.0, metavar="MIN",
                           help="a departure moves at most this much either way for transfers (default 3 min)")
     optimize.add_argument("--hub-budget", type=float, default=5.0, metavar="S",
-                          help="CP-SAT time for the hub model (default 5 s)")
+                          help="wall time for the hub step (default 5 s)")
     optimize.add_argument("--depots", type=Path, help="depots CSV (name,lat,lon,capacity): the draft's "
                           "blocks from the block engine (default: first-in-first-out chaining per line, "
                           "marked as such in the draft)")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from optimizer.blocks.deadline import Deadline
 from optimizer.timetable.hubs import (Hub, HubDemand, HubParams, demand_from_cards, demand_from_profiles,
                                       named_hubs)
 from optimizer.timetable.model import Binding, DirectionInput
@@ -38,7 +39,8 @@ class HubReport:
     hubs: tuple[Hub, ...]
     demand: HubDemand
     timing: TransferTiming
-    seconds: float
+    seconds: float  # wall time of the hub step, demand included
+    budget_s: float  # the wall time it was given (``HubParams.time_limit_s``)
 
 
 def check_hubs(network: Network, specs: Sequence[HubSpec], params: HubParams) -> tuple[Hub, ...]:
@@ -60,13 +62,15 @@ def hub_demand(network: Network, hubs: Sequence[Hub], flow: DayFlow | None, inpu
 
 def time_hubs(network: Network, hubs: Sequence[Hub], flow: DayFlow | None, rebuilt: Rebuilt,
               params: HubParams, weights: Weights, grid_s: int) -> tuple[Rebuilt, HubReport]:
-    """The run's timetables with the hub model's shifts, and its report."""
+    """The run's timetables with the hub model's shifts, and its report. The hub
+    budget (``params.time_limit_s``) is wall time from here: demand included."""
     started = time.perf_counter()
+    deadline = Deadline.after(params.time_limit_s, time.perf_counter)
     directions = {r.key: r.direction for r in rebuilt.directions}
     demand = hub_demand(network, hubs, flow, list(directions.values()), params)
     timing = time_transfers(directions, {r.key: r.timetable.departures_s for r in rebuilt.directions},
                             demand.demand, [h.name for h in hubs], grid_s=grid_s, fleets=rebuilt.fleets,
-                            vehicles=rebuilt.vehicles, weights=weights, params=params)
+                            vehicles=rebuilt.vehicles, weights=weights, params=params, deadline=deadline)
     names = ", ".join(h.name for h in hubs)
     shifted = []
     for r in rebuilt.directions:
@@ -83,7 +87,7 @@ def time_hubs(network: Network, hubs: Sequence[Hub], flow: DayFlow | None, rebui
         objective = None if t.objective is None else t.objective + change
         shifted.append(replace(r, timetable=replace(t, departures_s=new, objective=objective,
                                                     bindings=t.bindings + (note,))))
-    report = HubReport(tuple(hubs), demand, timing, time.perf_counter() - started)
+    report = HubReport(tuple(hubs), demand, timing, time.perf_counter() - started, params.time_limit_s)
     return replace(rebuilt, directions=tuple(shifted)), report
 
 

@@ -16,7 +16,7 @@ and reported side by side with the live version. Every error names its key.
     vehicle_hour = 200
     hub_max_wait_min = 10        # transfer timing at hubs (optional): waits capped here,
     hub_window_min = 3           # departures moved at most this either way,
-    hub_budget_s = 5.0           # CP-SAT time for the hub model
+    hub_budget_s = 5.0           # wall time for the hub step
     [[hubs]]                     # one table per hub: its stop, and the walk that gathers its stops
     stop = "S0101"
     walk_m = 300                 # optional, default 300

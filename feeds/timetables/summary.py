@@ -73,8 +73,8 @@ def hub_parts(report: HubReport) -> list[object]:
     status = "nothing to time" if timing.status is None else timing.status.value
     parts: list[object] = [
         transfers_table(hub_kpis(report)),
-        f"hub model ({report.seconds:.1f} s): {status}, {timing.moved} departures moved; transfer waits "
-        f"{timing.wait_change_min:+.1f} passenger-min, the lines' own cost "
+        f"hub step ({report.seconds:.1f} s of its {report.budget_s:g} s budget): {status}, {timing.moved} "
+        f"departures moved; transfer waits {timing.wait_change_min:+.1f} passenger-min, the lines' own cost "
         f"{sum(timing.cost_change.values()):+.1f} (passenger-minute equivalents)"]
     parts += [f"hub note: {note}" for note in report.demand.notes]
     parts += [f"hub bound by {b.constraint}: {b.message}" for b in timing.bindings]

@@ -41,7 +41,7 @@ class HubParams:
     min_transfer_s: int = 60  # off one bus and to the next one's door, even at the same stop
     max_wait_s: int = 600  # waits are capped here: a rider who would wait longer takes another way
     window_s: int = 180  # a departure moves at most this much either way
-    time_limit_s: float = 5.0  # CP-SAT deterministic time for the whole hub model
+    time_limit_s: float = 5.0  # wall time for the hub step (its edge sets the deadline), shared by the directions
     od_transfer_share: float = 0.2  # with no card transfers: share of alighting riders who change lines
 
 

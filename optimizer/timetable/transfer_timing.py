@@ -17,10 +17,14 @@ passenger-seconds (600 per passenger-minute equivalent).
   (``costs.gap_cost`` per gap, the headway changes), so a shift is bought only
   when riders changing lines gain more than the line's own riders lose.
 - **The wait** of a row is the first departure at or after its arrival plus the
-  walk: one literal per candidate departure (``catch[r, j]``) or the cap; the
-  objective alone makes the earliest one the cheapest, so no ordering is modelled.
+  walk, capped, exact over the literals choosing each departure's shift
+  (``transfer_terms``).
 - **Search**: block coordinate descent (``_descend``), one direction's model at a
-  time with the others held, until none moves.
+  time with the others held, until none moves; a direction is solved again only
+  when a direction it shares riders with has moved since (the same model and
+  hint give the same answer). With a ``Deadline`` (the hub budget, wall time,
+  its clock from the caller) the descent stops when it passes, each solve capped
+  at the time left, and the explanation says the budget bound it.
 
 The model takes each trip's running time at its engine departure (a shift of a
 few minutes rarely crosses a running-time bin); waits and costs before and
@@ -35,14 +39,15 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.blocks.deadline import Deadline
 from optimizer.timetable.costs import gap_cost
 from optimizer.timetable.fleet import line_vehicles
 from optimizer.timetable.hubs import HubParams, LineDirection, TransferDemand
 from optimizer.timetable.model import Binding, DirectionInput, Status
 from optimizer.timetable.settings import FleetLimit, Weights
 from optimizer.timetable.spans import Span, cut_spans, span_at
-from optimizer.timetable.transfer_waits import (HubWaits, TransferRow, at_stop, direction_cost, hub_waits,
-                                                transfer_rows)
+from optimizer.timetable.transfer_terms import Offsets, stop_offsets, wait_terms
+from optimizer.timetable.transfer_waits import HubWaits, TransferRow, direction_cost, hub_waits, transfer_rows
 
 COST_UNITS = 60  # ``costs`` units (0.1 passenger-minute) to objective units
 # Rounds of pinning lines whose vehicles the deficit functions say the shifts raised.
@@ -65,18 +70,33 @@ class TransferTiming:
     bindings: tuple[Binding, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Descent:
+    """Where the coordinate descent stopped."""
+
+    shifts: dict[LineDirection, list[int]]
+    proven: bool  # a fixed point, every direction's shifts proven optimal given the others
+    free: int  # directions that could move
+    solves: int
+    unsettled: int  # directions still to solve (again) when it stopped
+    out_of_time: bool  # the deadline passed first
+
+
 def time_transfers(directions: Mapping[LineDirection, DirectionInput],
                    departures: Mapping[LineDirection, Sequence[int]], demand: Sequence[TransferDemand],
                    hubs: Sequence[str], *, grid_s: int, fleets: Mapping[str, FleetLimit] | None = None,
                    vehicles: Mapping[str, int] | None = None, weights: Weights = Weights(),
-                   params: HubParams = HubParams()) -> TransferTiming:
+                   params: HubParams = HubParams(), deadline: Deadline | None = None) -> TransferTiming:
     """Shift departures within the window to cut transfer waits at ``hubs``.
-    ``departures``: every timed direction's (sorted); ``vehicles``: each line's share."""
+    ``departures``: every timed direction's (sorted); ``vehicles``: each line's share;
+    ``deadline``: when the search must stop (the hub budget in wall time), else
+    only CP-SAT's deterministic limit per direction bounds it."""
     if grid_s <= 0 or params.window_s < 0 or params.max_wait_s <= 0:
         raise ValueError(f"grid {grid_s} s, window {params.window_s} s, max wait {params.max_wait_s} s: give a "
                          "positive grid and maximum wait and a window of 0 s or more")
     timed = {k: tuple(sorted(v)) for k, v in departures.items()}
-    usable = [d for d in demand if d.riders > 0 and d.arriving in timed and d.departing in timed]
+    usable = [d for d in demand if d.riders > 0 and d.arriving in timed and d.departing in timed
+              and d.arriving != d.departing]
     rows, lost = transfer_rows(usable, directions, timed)
     before = hub_waits(hubs, rows, directions, timed, params.max_wait_s)
     notes = () if lost <= 0 else (Binding("no_demand", f"{lost:.0f} transfer riders arrive in hours no "
@@ -84,80 +104,117 @@ def time_transfers(directions: Mapping[LineDirection, DirectionInput],
     if not rows:
         return TransferTiming({}, before, before, None, bindings=notes + (_no_demand(hubs),))
     keys = sorted({r.arriving for r in rows} | {r.departing for r in rows})
+    spans = {k: cut_spans(directions[k]) for k in keys}
+    held = _Held(directions, spans, timed, rows, stop_offsets(directions, timed, rows), grid_s, fleets or {},
+                 weights, params)
     pinned: set[str] = set()
+    shifts = {k: [0] * len(timed[k]) for k in keys}
     for _ in range(FLEET_ROUNDS + 1):
-        shifts, proven = _descend(directions, timed, rows, keys, pinned, grid_s, fleets or {}, weights, params)
-        solved = {k: tuple(t + grid_s * a for t, a in zip(timed[k], shifts[k])) for k in keys}
+        descent = _descend(held, keys, pinned, shifts, deadline)
+        solved = {k: tuple(t + grid_s * a for t, a in zip(timed[k], descent.shifts[k])) for k in keys}
         over = _over_fleet(directions, timed, solved, keys, vehicles or {})
         if not over:
             break
         pinned |= over
+        # The pinned lines go back to the engine's timetable; the others start where they were.
+        shifts = {k: [0] * len(timed[k]) if k[0] in pinned else descent.shifts[k] for k in keys}
     else:
         solved = {k: timed[k] for k in keys}
         pinned |= {k[0] for k in keys}
     after = hub_waits(hubs, rows, directions, {**timed, **solved}, params.max_wait_s)
-    spans = {k: cut_spans(directions[k]) for k in keys}
     cost_change = {k: direction_cost(directions[k], spans[k], solved[k], weights)
                    - direction_cost(directions[k], spans[k], timed[k], weights) for k in keys}
     wait_change = sum(h.riders * ((h2.mean_wait_s or 0) - (h.mean_wait_s or 0)) for h, h2 in zip(before, after)) / 60
     moved = sum(a != b for k in keys for a, b in zip(timed[k], solved[k]))
-    # Directions that could move at all: with one, the descent's optimum is the model's.
-    free = [k for k in keys if k[0] not in pinned and len(timed[k]) > 2]
-    status = Status.OPTIMAL if proven and len(free) <= 1 else Status.FEASIBLE
-    bindings = notes + _bindings(proven, len(free), solved, timed, keys, pinned, after, params, spans, grid_s)
+    # With one direction that could move, the descent's optimum is the model's.
+    status = Status.OPTIMAL if descent.proven and descent.free <= 1 else Status.FEASIBLE
+    bindings = notes + _bindings(descent, solved, timed, keys, pinned, after, params, spans, grid_s)
     return TransferTiming(solved, before, after, status, moved, wait_change, cost_change, bindings)
 
 
-def _descend(directions: Mapping[LineDirection, DirectionInput], timed: Mapping[LineDirection, tuple[int, ...]],
-             rows: Sequence[TransferRow], keys: Sequence[LineDirection], pinned: set[str], grid_s: int,
-             fleets: Mapping[str, FleetLimit], weights: Weights, params: HubParams
-             ) -> tuple[dict[LineDirection, list[int]], bool]:
-    """Shifts by block coordinate descent: each direction in turn solved by CP-SAT
-    with the others held, pass after pass until none moves or ``PASSES`` are done.
-    One model of every direction together is too big for CP-SAT to improve on the
-    engine's timetable in seconds (its root LP alone takes them); a direction with
-    the rows touching it is solved to optimality in a fraction of a second.
-    Returns the shifts and whether the last pass proved every direction's optimal
-    given the others (a fixed point)."""
-    shifts = {k: [0] * len(timed[k]) for k in keys}
-    free = [k for k in keys if k[0] not in pinned]
-    limit = params.time_limit_s / max(1, PASSES * len(free))
-    proven = False
+@dataclass(frozen=True)
+class _Held:
+    """What every direction's model of one run reads."""
+
+    directions: Mapping[LineDirection, DirectionInput]
+    spans: Mapping[LineDirection, Sequence[Span]]
+    timed: Mapping[LineDirection, tuple[int, ...]]
+    rows: Sequence[TransferRow]
+    offsets: Offsets
+    grid_s: int
+    fleets: Mapping[str, FleetLimit]
+    weights: Weights
+    params: HubParams
+
+
+def _descend(held: _Held, keys: Sequence[LineDirection], pinned: set[str],
+             start: Mapping[LineDirection, Sequence[int]], deadline: Deadline | None) -> _Descent:
+    """Shifts by block coordinate descent from ``start``: each direction in turn
+    solved by CP-SAT with the others held, pass after pass until none moves,
+    ``PASSES`` are done or ``deadline`` passes. One model of every direction
+    together is too big for CP-SAT to improve on the engine's timetable in
+    seconds (its root LP alone takes them); a direction with the rows touching it
+    is solved in a fraction of a second. A direction is solved again only when
+    its model changed: a direction it shares riders with moved, or it moved
+    itself short of a proof (the new hint may lead further); the search is
+    deterministic, so an unchanged model gives the same shifts."""
+    shifts = {k: list(start[k]) for k in keys}
+    sharing: dict[LineDirection, set[LineDirection]] = {k: set() for k in keys}
+    riders: dict[LineDirection, float] = dict.fromkeys(keys, 0.0)
+    for row in held.rows:
+        sharing[row.arriving].add(row.departing)
+        sharing[row.departing].add(row.arriving)
+        riders[row.arriving] += row.riders
+        riders[row.departing] += row.riders
+    # The directions with the most transfer riders first: a budget that runs out
+    # leaves the least to gain unsolved.
+    free = sorted((k for k in keys if k[0] not in pinned and len(held.timed[k]) > 2), key=lambda k: (-riders[k], k))
+    limit = held.params.time_limit_s / max(1, PASSES * len(free))
+    optimal = dict.fromkeys(free, False)
+    stale, solves, out_of_time = set(free), 0, False
     for _ in range(PASSES):
-        proven, changed = True, False
         for k in free:
-            built = _Model(directions, timed, rows, k, shifts, grid_s, fleets, weights, params)
-            new, optimal = built.solve(limit)
-            proven &= optimal
-            changed |= new != shifts[k]
-            shifts[k] = new
-        if not changed:
+            if k not in stale:
+                continue
+            left = None if deadline is None else deadline.left_s()
+            if left is not None and left <= 0:
+                out_of_time = True
+                break
+            new, optimal[k] = _Model(held, k, shifts).solve(limit, left)
+            solves += 1
+            stale.discard(k)
+            if new != shifts[k]:
+                shifts[k] = new
+                stale |= sharing[k] | ({k} if not optimal[k] else set())
+        if out_of_time or not stale & set(free):
             break
-    return shifts, proven and not changed
+    unsettled = len(stale & set(free))
+    proven = unsettled == 0 and all(optimal.values())
+    # A last solve the deadline cut short is the budget's doing too.
+    out_of_time = out_of_time or (not proven and deadline is not None and deadline.passed())
+    return _Descent(shifts, proven, len(free), solves, unsettled, out_of_time)
 
 
 class _Model:
     """The shifts of one direction (``free``), the others held at ``current``:
     built in the constructor, solved by ``solve``."""
 
-    def __init__(self, directions: Mapping[LineDirection, DirectionInput], timed: Mapping[LineDirection, tuple[int, ...]],
-                 rows: Sequence[TransferRow], free: LineDirection, current: Mapping[LineDirection, Sequence[int]],
-                 grid_s: int, fleets: Mapping[str, FleetLimit], weights: Weights, params: HubParams) -> None:
+    def __init__(self, held: _Held, free: LineDirection, current: Mapping[LineDirection, Sequence[int]]) -> None:
         self.model = cp_model.CpModel()
-        self.grid_s, self.timed, self.window, self.current = grid_s, timed, params.window_s // grid_s, current
+        self.grid_s, self.timed, self.current = held.grid_s, held.timed, current
+        self.window = held.params.window_s // held.grid_s
         # The current shifts, every variable hinted, so the search starts from a whole solution.
         self.hints: list[tuple[cp_model.IntVar, int]] = []
-        spans = cut_spans(directions[free])
         self.free = free
-        self.shifts = self._shifts(free, spans)
-        terms = self._own_cost(directions[free], spans, free, weights)
-        if free[0] in fleets:
-            self._fleet(free, fleets[free[0]])
-        for r, row in enumerate(rows):
-            if free in (row.arriving, row.departing):
-                terms.append(self._wait(r, row, directions, params.max_wait_s, weights))
-        self.model.minimize(sum(terms))
-        self.hints += [(var, a) for var, a in zip(self.shifts, current[free])]
+        self.shifts, picks = self._shifts(free, held.spans[free])
+        terms = self._own_cost(held.directions[free], held.spans[free], free, held.weights)
+        if free[0] in held.fleets:
+            self._fleet(free, held.fleets[free[0]])
+        touching = [r for r in held.rows if free in (r.arriving, r.departing)]
+        waits, hints = wait_terms(self.model, free, picks, touching, held.offsets, held.timed, current, held.grid_s,
+                                  held.params.max_wait_s, held.weights)
+        self.model.minimize(sum(terms + waits))
+        self.hints += hints + [(var, a) for var, a in zip(self.shifts, current[free])]
         for var, value in self.hints:
             self.model.add_hint(var, value)
 
@@ -165,36 +222,50 @@ class _Model:
         shift = self.shifts[i] if k == self.free else self.current[k][i]
         return self.timed[k][i] + self.grid_s * shift
 
-    def now(self, k: LineDirection, i: int) -> int:
-        """Departure ``i`` at the current shifts."""
-        return self.timed[k][i] + self.grid_s * self.current[k][i]
-
-    def solve(self, time_limit_s: float) -> tuple[list[int], bool]:
-        """The free direction's shifts, and whether they are proven optimal."""
+    def solve(self, time_limit_s: float, wall_s: float | None) -> tuple[list[int], bool]:
+        """The free direction's shifts, and whether they are proven optimal; CP-SAT
+        stops at ``time_limit_s`` of deterministic time or ``wall_s`` seconds."""
         solver = cp_model.CpSolver()
-        # Deterministic time, as the departure model: the same input gives the same draft.
+        # Deterministic time, as the departure model: the same input gives the same
+        # draft, unless the wall budget (a loaded machine) stops it first.
         solver.parameters.max_deterministic_time = time_limit_s
-        solver.parameters.max_time_in_seconds = 4 * time_limit_s + 1
+        solver.parameters.max_time_in_seconds = 4 * time_limit_s + 1 if wall_s is None else wall_s
         solver.parameters.num_workers = 1
         solver.parameters.cp_model_probing_level = 0
+        # The full linearisation of the headway and fleet rows proves more directions
+        # optimal within their share of the budget, at about the same speed; the
+        # symmetry search finds none in these models and took a fifth of the time.
+        solver.parameters.linearization_level = 2
+        solver.parameters.symmetry_level = 0
         code = solver.solve(self.model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # The current shifts meet every constraint, so only the time limit gets here.
             return list(self.current[self.free]), False
         return [solver.value(a) for a in self.shifts], code == cp_model.OPTIMAL
 
-    def _shifts(self, k: LineDirection, spans: Sequence[Span]) -> list[cp_model.IntVar]:
+    def _shifts(self, k: LineDirection, spans: Sequence[Span]
+                ) -> tuple[list[cp_model.IntVar], list[dict[int, cp_model.IntVar | None]]]:
         """Departure ``i`` moves at most the window, not out of its span (so its gap keeps
         its period's headway limits and its price: the engine prices a gap by the span it
         leaves in, and a gap moved into a busier hour would cost that hour's riders), and
-        the first and last not at all."""
-        times, step, shifts = self.timed[k], self.grid_s, []
+        the first and last not at all. Each shift is also one literal per value (the
+        transfer waits are tables of them); a departure that cannot move has ``None``."""
+        times, step, shifts, picks = self.timed[k], self.grid_s, [], []
         for i, t in enumerate(times):
             reach = self.window if 0 < i < len(times) - 1 else 0
             span = span_at(spans, t)
             values = [a for a in range(-reach, reach + 1) if span_at(spans, t + a * step) is span]
-            shifts.append(self.model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"shift[{i}]"))
-        return shifts
+            shift = self.model.new_int_var_from_domain(cp_model.Domain.from_values(values), f"shift[{i}]")
+            shifts.append(shift)
+            if len(values) == 1:
+                picks.append({values[0]: None})
+                continue
+            pick = {a: self.model.new_bool_var(f"pick[{i},{a}]") for a in values}
+            self.model.add_exactly_one(pick.values())
+            self.model.add(shift == sum(a * lit for a, lit in pick.items()))
+            self.hints += [(lit, int(a == self.current[k][i])) for a, lit in pick.items()]
+            picks.append(pick)
+        return shifts, picks
 
     def _own_cost(self, direction: DirectionInput, spans: Sequence[Span], k: LineDirection,
                   weights: Weights) -> list[cp_model.LinearExprT]:
@@ -247,42 +318,6 @@ class _Model:
         for i in range(len(times) - n):
             self.model.add(self.time(k, i + n) - self.time(k, i) >= min(fleet.cycle_s, times[i + n] - times[i]))
 
-    def _wait(self, r: int, row: TransferRow, directions: Mapping[LineDirection, DirectionInput],
-              max_wait_s: int, weights: Weights) -> cp_model.LinearExprT:
-        """The row's riders times their capped wait for the first reachable departure."""
-        a, b = directions[row.arriving], directions[row.departing]
-        reach = self.window * self.grid_s
-        engine_arrival = self.timed[row.arriving][row.trip]
-        ready = (self.time(row.arriving, row.trip) - engine_arrival
-                 + at_stop(a, engine_arrival, row.arrive_index, arriving=True) + row.walk_s)
-        ready_lo = at_stop(a, engine_arrival, row.arrive_index, arriving=True) + row.walk_s - reach
-        weight = round(10 * row.riders * weights.wait_per_passenger_min)
-        if weight == 0:
-            return 0
-        wait = self.model.new_int_var(0, max_wait_s, f"wait[{r}]")
-        capped = self.model.new_bool_var(f"capped[{r}]")
-        self.model.add(wait >= max_wait_s).only_enforce_if(capped)
-        catches = [capped]
-        ready_now = ready_lo + reach + self.now(row.arriving, row.trip) - engine_arrival  # at the current shifts
-        first = None
-        for j, t in enumerate(self.timed[row.departing]):
-            leaves = at_stop(b, t, row.depart_index, arriving=False)
-            if leaves + reach < ready_lo or leaves - reach > ready_lo + 2 * reach + max_wait_s:
-                continue
-            catch = self.model.new_bool_var(f"catch[{r},{j}]")
-            departs = self.time(row.departing, j) - t + leaves
-            self.model.add(departs >= ready).only_enforce_if(catch)
-            self.model.add(wait >= departs - ready).only_enforce_if(catch)
-            catches.append(catch)
-            leaves_now = leaves + self.now(row.departing, j) - t
-            if (first is None or leaves_now - ready_now < first[1]) and ready_now <= leaves_now < ready_now + max_wait_s:
-                first = (catch, leaves_now - ready_now)
-        self.model.add_exactly_one(catches)
-        self.hints += [(c, int(c is (capped if first is None else first[0]))) for c in catches]
-        self.hints.append((wait, max_wait_s if first is None else first[1]))
-        return weight * wait
-
-
 def _reach(shift: cp_model.IntVar) -> int:
     """How far a shift variable reaches either way, in grid steps."""
     domain = shift.proto.domain
@@ -309,7 +344,7 @@ def _no_demand(hubs: Sequence[str]) -> Binding:
                    "calling): departures left as timed")
 
 
-def _bindings(proven: bool, free: int, solved: Mapping[LineDirection, tuple[int, ...]],
+def _bindings(descent: _Descent, solved: Mapping[LineDirection, tuple[int, ...]],
               timed: Mapping[LineDirection, tuple[int, ...]], keys: Sequence[LineDirection], pinned: set[str],
               after: Sequence[HubWaits], params: HubParams, spans: Mapping[LineDirection, Sequence[Span]],
               step: int) -> tuple[Binding, ...]:
@@ -340,11 +375,20 @@ def _bindings(proven: bool, free: int, solved: Mapping[LineDirection, tuple[int,
         found.append(Binding("max_wait", f"{capped:.0f} transfer riders still find no departure within "
                              f"{params.max_wait_s // 60} min of their walk: the lines' headways, not their "
                              "timing, keep them waiting", capped, "riders"))
-    if not proven:
-        found.append(Binding("time_limit", f"the hub model's time limit ({params.time_limit_s:g} s, --hub-budget, "
-                             f"shared by the directions and up to {PASSES} passes) came first: the best shifts found"))
-    elif free > 1:
-        found.append(Binding("coordinate", f"each of the {free} directions' shifts is optimal with the "
+    if descent.out_of_time:
+        found.append(Binding("time_limit", f"the hub budget ({params.time_limit_s:g} s of wall time, --hub-budget) "
+                             f"ran out after {descent.solves} direction solve(s), {descent.unsettled} of the "
+                             f"{descent.free} directions still to solve (again): the best shifts found by then",
+                             descent.unsettled, "directions"))
+    elif descent.unsettled:
+        found.append(Binding("time_limit", f"{PASSES} passes of the descent ended with {descent.unsettled} "
+                             f"direction(s) still moving: the best shifts found", descent.unsettled, "directions"))
+    elif not descent.proven:
+        found.append(Binding("time_limit", f"the time limit per direction (the {params.time_limit_s:g} s hub "
+                             f"budget shared by the directions and up to {PASSES} passes) came first for some "
+                             "direction: its shifts are the best found, not proven optimal given the others"))
+    elif descent.free > 1:
+        found.append(Binding("coordinate", f"each of the {descent.free} directions' shifts is optimal with the "
                              "others held (CP-SAT per direction until none moves); not proven for all together"))
     if not any(a != b for k in keys for a, b in zip(timed[k], solved[k])):
         found.append(Binding("unchanged", f"no shift within ±{params.window_s // 60} min that keeps the first and "

@@ -74,23 +74,22 @@ def transfer_rows(demand: Sequence[TransferDemand], directions: Mapping[LineDire
     return tuple(rows), lost
 
 
-def row_wait(row: TransferRow, directions: Mapping[LineDirection, DirectionInput],
-             departures: Mapping[LineDirection, Sequence[int]], max_wait_s: int) -> int:
-    """The capped wait of the row's riders under ``departures``."""
-    a, b = directions[row.arriving], directions[row.departing]
-    ready = at_stop(a, departures[row.arriving][row.trip], row.arrive_index, arriving=True) + row.walk_s
-    leaving = sorted(at_stop(b, t, row.depart_index, arriving=False) for t in departures[row.departing])
-    k = bisect.bisect_left(leaving, ready)
-    return max_wait_s if k == len(leaving) else min(leaving[k] - ready, max_wait_s)
-
-
 def hub_waits(hubs: Sequence[str], rows: Sequence[TransferRow], directions: Mapping[LineDirection, DirectionInput],
               departures: Mapping[LineDirection, Sequence[int]], max_wait_s: int) -> tuple[HubWaits, ...]:
+    """Per hub the riders, their mean capped wait under ``departures`` and those at the cap."""
     riders: dict[str, float] = defaultdict(float)
     waited: dict[str, float] = defaultdict(float)
     capped: dict[str, float] = defaultdict(float)
+    leaving: dict[tuple[LineDirection, int], list[int]] = {}  # each hub stop's departures, sorted once
     for row in rows:
-        wait = row_wait(row, directions, departures, max_wait_s)
+        key = (row.departing, row.depart_index)
+        if key not in leaving:
+            b = directions[row.departing]
+            leaving[key] = sorted(at_stop(b, t, row.depart_index, arriving=False) for t in departures[row.departing])
+        ready = (at_stop(directions[row.arriving], departures[row.arriving][row.trip], row.arrive_index, arriving=True)
+                 + row.walk_s)
+        k = bisect.bisect_left(leaving[key], ready)
+        wait = max_wait_s if k == len(leaving[key]) else min(leaving[key][k] - ready, max_wait_s)
         riders[row.hub] += row.riders
         waited[row.hub] += row.riders * wait
         capped[row.hub] += row.riders if wait >= max_wait_s else 0.0

@@ -67,6 +67,6 @@ def test_transfers_timed_at_a_hub_are_reported(transit, capsys: pytest.CaptureFi
                    "--hub-walk", "1100", "--hub-budget", "2") == 0
     out = capsys.readouterr().out
     assert "transfers at hubs: optimizer estimate (the closed-loop simulator has no transfers)" in out
-    assert "L1-0-S06" in out and "hub model" in out and "hub bound by" in out
+    assert "L1-0-S06" in out and "s of its 2 s budget)" in out and "hub bound by" in out
     assert transit("drafts", "show", "1") == 0  # the draft keeps the hub waits in its KPIs
     assert "transfers at hubs: optimizer estimate" in capsys.readouterr().out

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import pytest
 
+from optimizer.blocks.deadline import Deadline
 from optimizer.timetable.errors import InputError
 from optimizer.timetable.hubs import (Hub, HubParams, TransferDemand, demand_from_cards, demand_from_profiles,
                                       named_hubs)
@@ -93,6 +94,45 @@ def test_the_fleet_window_is_kept() -> None:
     b = result.departures[B]
     assert all(b[k + 2] - b[k] >= fleet.cycle_s for k in range(len(b) - 2))
     assert result.after[0].mean_wait_s < 540
+
+
+class Ticking:
+    """A clock one second later at every reading: the budget counts readings."""
+
+    def __init__(self) -> None:
+        self.now = -1.0
+
+    def __call__(self) -> float:
+        self.now += 1
+        return self.now
+
+
+def test_the_budget_is_honoured_and_named_when_it_binds() -> None:
+    unbounded = time_transfers(hub_lines(), timed(), demand(), ["H"], grid_s=60, params=PARAMS)
+    spare = time_transfers(hub_lines(), timed(), demand(), ["H"], grid_s=60, params=PARAMS,
+                           deadline=Deadline(lambda: 0.0, 60.0))
+    assert spare.departures == unbounded.departures and spare.status is Status.OPTIMAL
+    assert not any(b.constraint == "time_limit" for b in spare.bindings)
+    spent = time_transfers(hub_lines(), timed(), demand(), ["H"], grid_s=60, params=PARAMS,
+                           deadline=Deadline(lambda: 10.0, 5.0))
+    assert spent.departures == {A: timed()[A], B: timed()[B]} and spent.moved == 0
+    assert spent.status is Status.FEASIBLE and spent.before == spent.after
+    (budget,) = [b for b in spent.bindings if b.constraint == "time_limit"]
+    assert "hub budget (5 s of wall time, --hub-budget) ran out after 0 direction solve(s)" in budget.message
+    assert (budget.amount, budget.unit) == (1, "directions")
+
+
+def test_the_descent_stops_between_directions_when_the_budget_runs_out() -> None:
+    # A (06:00, 06:30, 07:00) may move its middle trip too: two directions to solve,
+    # A first (as many transfer riders, then by name); the budget lets one solve start.
+    departures = {A: (at("06:00"), at("06:30"), at("07:00")), B: timed()[B]}
+    clock = Ticking()
+    result = time_transfers(hub_lines(), departures, demand(), ["H"], grid_s=60, params=PARAMS,
+                            deadline=Deadline.after(1.5, clock))
+    assert result.departures[B] == departures[B]  # never solved
+    (budget,) = [b for b in result.bindings if b.constraint == "time_limit"]
+    assert "ran out after 1 direction solve(s), 1 of the 2 directions still to solve" in budget.message
+    assert clock.now == 2  # the deadline set, then read once before each direction
 
 
 def test_no_demand_leaves_the_timetable_and_says_why() -> None:
