@@ -66,6 +66,9 @@ def add_optimize_command(command: Callable[..., argparse.ArgumentParser]) -> arg
                           help="a departure moves at most this much either way for transfers (default 3 min)")
     optimize.add_argument("--hub-budget", type=float, default=5.0, metavar="S",
                           help="wall time for the hub step (default 5 s)")
+    optimize.add_argument("--short-turns", action="store_true",
+                          help="where a stretch of a line is much busier than the rest, run full trips at what "
+                          "the rest needs and short turns on the stretch (shown, not stored: see docs/optimizer.md)")
     optimize.add_argument("--depots", type=Path, help="depots CSV (name,lat,lon,capacity): the draft's "
                           "blocks from the block engine (default: first-in-first-out chaining per line, "
                           "marked as such in the draft)")
@@ -98,10 +101,10 @@ async def _optimize(pool: Pool, args: argparse.Namespace, console: Console) -> i
                       keep_line_fleets=args.keep_line_fleets, method=args.method,
                       construction=args.construction, grid_s=args.grid, time_limit_s=args.time_limit, budget_s=args.budget,
                       depots=args.depots, day=args.day, hubs=tuple(HubSpec(stop) for stop in args.hub),
-                      hub_params=_hub_params(args))
+                      hub_params=_hub_params(args), short_turns=args.short_turns)
     started = time.perf_counter()
     result = await asyncio.to_thread(run_rebuild, base, live, events, taps, run, console)
-    draft_id = await save_draft(pool, result.draft)
+    draft_id = None if result.short_turns else await save_draft(pool, result.draft)
     _print_summary(result, draft_id, time.perf_counter() - started)
     return 0
 
@@ -125,7 +128,7 @@ def add_study_command(command: Callable[..., argparse.ArgumentParser]) -> argpar
                     "its KPIs side by side with the live version's")
     study.add_argument("file", type=Path, help="the study (see docs/optimizer.md, docs/examples/study-*.toml)")
     study.add_argument("--save", action="store_true", help="also store the result as a draft (not with "
-                       "[[line_changes]] or [[new_lines]])")
+                       "[[line_changes]], [[new_lines]] or short_turns)")
     return study
 
 
@@ -136,6 +139,10 @@ def run_study(args: argparse.Namespace, console: Console, with_pool: WithPool) -
 
     try:
         study = read_study(args.file)
+        if args.save and study.run.short_turns:
+            raise InputError(f"{args.file}: --save: a study with short_turns is not stored as a draft (the short "
+                             "trips would need patterns of their own in the GTFS); run it without --save",
+                             "save")
         if args.save and study.run.line_study:
             raise InputError(f"{args.file}: --save: a study that changes lines' stops is not stored as a draft "
                              "(its GTFS would need the new patterns' shapes and stop rows); run it without --save",

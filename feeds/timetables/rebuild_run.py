@@ -27,6 +27,7 @@ from optimizer.timetable.scenarios import Scenario, check_scenario
 from optimizer.timetable.model import Construction, DirectionInput, Method
 from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
 from optimizer.timetable.settings import Search, Weights
+from optimizer.timetable.short_turns import ShortTurnReport, short_turn_report
 from transit.flow.day import infer_flow
 from transit.model.service_days import active_service_ids
 from transit.progress import progress_bar
@@ -59,6 +60,7 @@ class OptimizeRun:
     hubs: tuple[HubSpec, ...] = ()  # named hubs whose transfers are timed after the engine
     hub_params: HubParams = HubParams()
     line_study: LineStudy = LineStudy()  # lines changed or added (a study file's [[line_changes]], [[new_lines]])
+    short_turns: bool = False  # full trips at the outside's need plus short turns where a stretch is busy
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class OptimizeResult:
     engine_s: float = 0.0  # frequencies and departures of every direction
     hubs: HubReport | None = None  # transfer timing at the named hubs, if any
     lines: tuple[LineReport, ...] = ()  # what the study's line changes did, per direction
+    short_turns: tuple[ShortTurnReport, ...] = ()  # directions with short-turn trips (not in the draft's GTFS)
 
 
 def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
@@ -103,8 +106,12 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
                                    run.fleet if run.fleet is not None else sum(line_fleets.values()) + run.fleet_change)
     if isinstance(fleet, int) and fleet < 1:
         raise RunRefused(f"a fleet of {fleet} vehicles: give at least one")
+    if run.short_turns and run.hubs:
+        raise RunRefused("short turns with hubs: not run together (timing transfers moves the full trips the "
+                         "short turns are timed between); drop --short-turns or the hubs")
     params = RebuildParams(Method(run.method), Construction(run.construction), run.weights,
-                           search=Search(grid_s=run.grid_s, time_limit_s=run.time_limit_s), budget_s=run.budget_s)
+                           search=Search(grid_s=run.grid_s, time_limit_s=run.time_limit_s), budget_s=run.budget_s,
+                           short_turns=run.short_turns)
     started = time.perf_counter()
     rebuilt = _rebuild(inputs, fleet, params, console)
     engine_s = time.perf_counter() - started
@@ -117,7 +124,7 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
         service_ids=services, rebuilt=rebuilt.directions, scenario=scenario.name, service_id=service_id,
         params={"method": run.method, "construction": run.construction, "grid_s": run.grid_s,
                 "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
-                "service_date": str(day), **_hub_params(run)},
+                "service_date": str(day), "short_turns": run.short_turns, **_hub_params(run)},
         depots=run.depot_sites or _depots(run.depots))
     if study is not None:  # the changed lines' patterns are not in the base feed: KPIs, no GTFS
         request = replace(request, with_feed=False, live_demand=tuple(
@@ -126,8 +133,21 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
     draft = make_draft(base, live, request, time.monotonic)
     if report is not None:
         draft = replace(draft, kpis={**draft.kpis, "transfers": hub_kpis(report)})
+    turns = _short_turns(rebuilt, trips)
+    if turns:
+        draft = replace(draft, kpis={**draft.kpis, "short_turns": [asdict(t) for t in turns]})
     return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s, report,
-                          study.reports if study is not None else ())
+                          study.reports if study is not None else (), turns)
+
+
+def _short_turns(rebuilt: Rebuilt, live_trips: Sequence[Trip]) -> tuple[ShortTurnReport, ...]:
+    """Each direction with short-turn trips against its live trips (the optimizer's estimate)."""
+    live: dict[tuple[str, int], list[int]] = {}
+    for trip in live_trips:
+        live.setdefault((trip.route_id, trip.direction_id), []).append(trip.start)
+    return tuple(short_turn_report(r.direction, rebuilt.short_turns[r.key], r.timetable.departures_s,
+                                   sorted(live.get(r.key, ())))
+                 for r in rebuilt.directions if r.key in rebuilt.short_turns and rebuilt.short_turns[r.key].trips)
 
 
 def _hub_params(run: OptimizeRun) -> dict:

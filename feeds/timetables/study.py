@@ -11,6 +11,7 @@ and reported side by side with the live version. Every error names its key.
     method = "load_profile_capped"
     construction = "cp_sat"
     budget_s = 3.0
+    short_turns = false          # true: full trips plus short turns where a stretch is busy (not with --save)
     [scenario]                   # inline, as a scenario file (docs/examples/scenario-*.toml)
     [weights]                    # of the departure model (optimizer/timetable/settings.py)
     vehicle_hour = 200
@@ -47,7 +48,7 @@ from optimizer.timetable.settings import Weights
 
 _KEYS = ("name", "day", "scenario", "lines", "fleet", "fleet_change", "keep_line_fleets", "method",
          "construction", "budget_s", "time_limit_s", "weights", "hubs", "hub_max_wait_min", "hub_window_min",
-         "hub_budget_s", "walk_m", "line_changes", "new_lines")
+         "hub_budget_s", "walk_m", "line_changes", "new_lines", "short_turns")
 _HUB_KEYS = ("stop", "walk_m")
 
 
@@ -91,6 +92,7 @@ def parse_study(text: str, source: str) -> Study:
         lines=tuple(lines), scenario="weekday" if inline else scenario_value,
         fleet=_typed(data, "fleet", int, source, None), fleet_change=_typed(data, "fleet_change", int, source, 0),
         keep_line_fleets=_typed(data, "keep_line_fleets", bool, source, False),
+        short_turns=_typed(data, "short_turns", bool, source, False),
         method=_choice(data, "method", Method, source, Method.LOAD_PROFILE_CAPPED),
         construction=_choice(data, "construction", Construction, source, Construction.CP_SAT),
         budget_s=float(_typed(data, "budget_s", (int, float), source, 3.0)),

@@ -11,14 +11,21 @@ from rich.table import Table
 from feeds.drafts.render import directions_table, headline_table, transfers_table
 from feeds.timetables.hub_run import HubReport, hub_kpis
 from feeds.timetables.rebuild_run import OptimizeResult
+from optimizer.timetable.kpis import Crowding
 from optimizer.timetable.line_study import LineReport
+from optimizer.timetable.short_turns import ShortTurnReport
+
+# Short trips run stretches no pattern of the base feed runs: the draft's GTFS cannot hold them yet.
+_NOT_STORED_SHORT = ("not stored: its short-turn trips need patterns of their own in the draft's GTFS "
+                     "(run without short turns to store a draft)")
 
 
 def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: float, study: str | None = None) -> Group:
     rebuilt = result.rebuilt
     what = f"study {study!r}" if study else f"scenario {result.draft.scenario}"
     stored = (f"stored as draft {draft_id} (`transit drafts show {draft_id}` shows it again)"
-              if draft_id is not None else "not stored (--save stores it as a draft)")
+              if draft_id is not None else _NOT_STORED_SHORT if result.short_turns
+              else "not stored (--save stores it as a draft)")
     parts: list[object] = [
         f"{what}: {len(rebuilt.directions)} directions rebuilt, {len(rebuilt.refused)} refused; "
         f"engine {result.engine_s:.1f} s, whole run {seconds:.1f} s; {stored}. "
@@ -29,12 +36,38 @@ def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: floa
     ]
     if result.hubs is not None:
         parts += hub_parts(result.hubs)
+    if result.short_turns:
+        parts += [short_turns_table(result.short_turns),
+                  "the rebuilt day above counts full trips only; short turns: the optimizer's estimate, "
+                  "riders boarding on the stretch taking any trip there"]
+        parts += [f"short turn: line {r.route_id} direction {r.direction_id}, {reason}"
+                  for r in result.short_turns for reason in r.reasons]
     for refusal in rebuilt.refused:
         parts += [f"[red]line {refusal.route_id} direction {refusal.direction_id} kept as it was:[/red] {b.message}"
                   for b in refusal.bindings]
     parts += [f"note: {note}" for note in result.notes]
     parts.append(f"blocks: {result.draft.blocks.note}")
     return Group(*parts)
+
+
+def short_turns_table(reports: Sequence[ShortTurnReport]) -> Table:
+    """Per direction with short turns: trips, vehicle hours, waits and loads on the stretch
+    and outside it, live -> draft."""
+    table = Table("line", "dir", "periods", "stretch", "trips full + short", "veh. h", "wait stretch (min)",
+                  "wait outside (min)", "max load stretch", "max load outside",
+                  title="short turns (live -> draft, the optimizer's estimate)")
+    for r in reports:
+        table.add_row(r.route_id, str(r.direction_id), ", ".join(r.periods), f"{r.first_stop}-{r.last_stop}",
+                      f"{r.full_trips} + {r.short_trips}", f"{r.live.vehicle_hours:.1f} -> {r.draft.vehicle_hours:.1f}",
+                      _minutes(r.live.stretch, r.draft.stretch), _minutes(r.live.outside, r.draft.outside),
+                      f"{r.live.stretch.max_load_factor:.2f} -> {r.draft.stretch.max_load_factor:.2f}",
+                      f"{r.live.outside.max_load_factor:.2f} -> {r.draft.outside.max_load_factor:.2f}")
+    return table
+
+
+def _minutes(live: Crowding, draft: Crowding) -> str:
+    a, b = live.expected_wait_s, draft.expected_wait_s
+    return f"{'-' if a is None else f'{a / 60:.2f}'} -> {'-' if b is None else f'{b / 60:.2f}'}"
 
 
 def _timing_table(result: OptimizeResult) -> Table:

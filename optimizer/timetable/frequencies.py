@@ -156,7 +156,7 @@ def frequency_plan(direction: DirectionInput, method: Method, *,
     bins: list[BinFrequency] = []
     missing: dict[Period, list[int]] = {}  # bins without demand data, by period
     for start_s, period in bin_periods(direction.periods, profile.start_s, profile.bin_s):
-        policy = _policy(period, direction.vehicle_capacity, profile.bin_s, overload_share)
+        policy = period_policy(period, direction.vehicle_capacity, profile.bin_s, overload_share)
         row = _observed_row(direction, start_s)
         if row is None or daily is None:
             missing.setdefault(period, []).append(start_s)
@@ -177,7 +177,8 @@ def _average_load_frequency(loads: Sequence[float], segment_km: Sequence[float],
     return policy.rate(area / sum(segment_km), policy.desired_load)
 
 
-def _policy(period: Period, capacity: float, bin_s: int, overload_share: float) -> BinPolicy:
+def period_policy(period: Period, capacity: float, bin_s: int, overload_share: float) -> BinPolicy:
+    """What a bin of ``period`` is sized against."""
     return BinPolicy(period.desired_load, capacity, HOUR_S / period.max_headway_s, bin_s / HOUR_S, overload_share)
 
 

@@ -23,6 +23,8 @@ from optimizer.timetable.frequencies import frequency_plan
 from optimizer.timetable.model import (Binding, Construction, DirectionInput, FrequencyPlan, Infeasible, Method,
                                        Timetable)
 from optimizer.timetable.settings import FleetLimit, Search, Weights
+from optimizer.timetable.short_turns import (ShortTurn, ShortTurnService, full_trip_plan, plan_short_turns,
+                                             residual_direction, short_departures)
 from transit.model.network import Trip
 
 
@@ -42,6 +44,9 @@ class RebuildParams:
     weights: Weights = Weights()
     search: Search = Search()  # its time limit caps CP-SAT on any one direction
     budget_s: float = 3.0  # CP-SAT time for the whole run, models' building included (s)
+    # Where a period's bins mostly hint one stretch, full trips at the outside's need plus
+    # short turns on the stretch (``short_turns``); opt-in: the outside waits longer.
+    short_turns: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ class Rebuilt:
     refused: tuple[Refusal, ...] = ()
     fleets: Mapping[str, FleetLimit] = field(default_factory=dict)  # the windows timed under
     vehicles: Mapping[str, int] = field(default_factory=dict)  # each line's share of the fleet
+    short_turns: Mapping[tuple[str, int], ShortTurnService] = field(default_factory=dict)  # opt-in: see RebuildParams
 
 
 def line_cycles(inputs: Sequence[DirectionInput]) -> dict[str, int]:
@@ -101,8 +107,17 @@ def rebuild_lines(inputs: Sequence[DirectionInput], fleet: int | Mapping[str, in
     dynamic program (optimal where the fleet does not bind, else a fleet-safe
     timetable with its bound); then the directions furthest from their bound, in
     that order, are polished by CP-SAT, each up to ``search.time_limit_s``, while
-    ``budget_s`` lasts."""
+    ``budget_s`` lasts. With ``params.short_turns``, a direction whose period mostly
+    hints one busy stretch is timed as full trips at the outside's need (on the
+    riders they keep), and its short trips are put between them (``short_turns``)."""
     plans, refused = _plans(inputs, params.method)
+    by_key = {(d.route_id, d.direction_id): d for d in inputs}
+    turns: dict[tuple[str, int], tuple[ShortTurn, ...]] = {}
+    if params.short_turns:  # full trips are timed on the riders the short turns leave them
+        turns = {key: t for key, plan in plans.items() if (t := plan_short_turns(by_key[key], plan))}
+        plans = {key: full_trip_plan(plan, turns[key]) if key in turns else plan for key, plan in plans.items()}
+        inputs = [residual_direction(d, turns[key]) if (key := (d.route_id, d.direction_id)) in turns else d
+                  for d in inputs]
     cycles = line_cycles(inputs)
     vehicles = _vehicles(inputs, plans, cycles, fleet)
     fleets = {route: FleetLimit(vehicles[route], cycles[route]) for route in cycles if route in vehicles}
@@ -122,9 +137,11 @@ def rebuild_lines(inputs: Sequence[DirectionInput], fleet: int | Mapping[str, in
         _keep_line_fleets(inputs, plans, timed, fleets, vehicles, params, unpolished)
         refused += _polish(inputs, plans, timed, fleets, vehicles, params,
                            {(r.route_id, r.direction_id) for r in refused})
-    by_key = {(d.route_id, d.direction_id): d for d in inputs}
     rebuilt = tuple(RebuiltDirection(by_key[key], timed[key]) for key in by_key if key in timed)
-    return Rebuilt(rebuilt, plans, tuple(refused), fleets, vehicles)
+    shorts = {key: ShortTurnService(turns[key], short_departures(by_key[key], timed[key].departures_s, turns[key],
+                                                                 params.search.grid_s))
+              for key in turns if key in timed}
+    return Rebuilt(rebuilt, plans, tuple(refused), fleets, vehicles, shorts)
 
 
 def _plans(inputs: Sequence[DirectionInput], method: Method) -> tuple[dict[tuple[str, int], FrequencyPlan],

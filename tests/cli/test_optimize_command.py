@@ -54,6 +54,7 @@ def test_a_draft_from_an_observed_day(transit, tmp_path: Path, capsys: pytest.Ca
     (("--version", "9"), "schedule version 9 not found: see `transit versions`"),
     (("--hub", "NOWHERE"), "hub stop NOWHERE: no such stop in the schedule"),
     (("--hub", "L1-0-S06", "--hub-window", "-1"), "--hub-window -1: give 0 or more"),
+    (("--hub", "L1-0-S06", "--short-turns"), "short turns with hubs: not run together"),
 ])
 def test_bad_options_are_refused_with_what_is_wrong(transit, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
                                                     args: tuple[str, ...], says: str) -> None:

@@ -39,6 +39,7 @@ def test_the_example_study_reads_whole() -> None:
     ("[[hubs]]\nstop = 'S1'\nwalk_m = -1", "hubs.walk_m"),
     ("hubs = 'S1'", "hubs"),
     ("hub_window_min = -1", "hub_window_min"),
+    ("short_turns = 'yes'", "short_turns"),
 ])
 def test_each_bad_key_is_named(text: str, key: str) -> None:
     with pytest.raises(InputError) as error:
@@ -77,6 +78,17 @@ def test_a_fleet_cut_is_shown_beside_the_live_version(transit, tmp_path: Path,  
     assert "NOWHERE" in capsys.readouterr().err
     assert transit("study", str(tmp_path / "missing.toml")) == EXIT_INVALID_INPUT
     assert "cannot read it" in capsys.readouterr().err
+
+
+def test_short_turns_are_shown_but_never_saved(transit, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    study = tmp_path / "short.toml"
+    study.write_text(f'name = "short turns"\nday = {WEEKDAY}\nbudget_s = 0\nshort_turns = true\n', encoding="utf-8")
+    assert parse_study(study.read_text(encoding="utf-8"), str(study)).run.short_turns
+    assert transit("study", str(study)) == 0
+    assert "not stored" in capsys.readouterr().out
+    assert transit("study", str(study), "--save") == EXIT_INVALID_INPUT
+    assert "--save: a study with short_turns is not stored" in capsys.readouterr().err
 
 
 LINES_STUDY = """
