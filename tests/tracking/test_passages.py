@@ -64,6 +64,20 @@ def test_a_stray_fix_of_a_standing_bus_is_not_a_departure() -> None:
     assert passages == [Passage(0, None, pytest.approx(48.0))]
 
 
+def test_a_bus_on_layover_strays_farther_before_it_has_left_its_first_stop() -> None:
+    # Standing through a layover at the first stop, a fix 100 m off is still
+    # GPS (mid-route, as far off a standing bus has left the stop, see above).
+    detector = StopDetector(STOPS, ZONE)
+    detector.feed(Fix(0, 2.0, 0.0))
+    assert detector.feed(Fix(20, 100.0, 0.0)) == []
+    assert detector.feed(Fix(40, 1.0, 0.0)) == []
+    assert detector.feed(Fix(60, 120.0, 10.0)) == [Passage(0, None, pytest.approx(48.0))]
+    midway = StopDetector(STOPS, ZONE)
+    midway.feed(Fix(0, 380.0, 8.0))
+    midway.feed(Fix(10, 401.0, 0.0))
+    assert [p.index for p in midway.feed(Fix(30, 500.0, 0.0))] == [1]
+
+
 def test_stops_behind_the_first_sight_are_not_invented() -> None:
     passages = feed_all([Fix(0, 650.0, 10.0), Fix(30, 950.0, 10.0)])
     assert [p.index for p in passages] == [2]

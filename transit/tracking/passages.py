@@ -20,6 +20,10 @@ MOVING_MPS = 1.0  # below this a bus is standing; its speed says nothing of arri
 # lasts long enough to see it happen): beyond the stop's zone, it has only left
 # when it moves, or is this far past the stop.
 CLEAR_M = 80.0
+# ... and at a trip's first stop, where it stands through its layover and so
+# strays the most, this far: a stray fix taken for the departure gave the bus
+# the next trip leaving (another bus's) in its place.
+LAYOVER_CLEAR_M = 160.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +92,8 @@ class StopDetector:
                 passed.append(Passage(last, self._arrival, None))
                 self.reached_end = True
                 break
-            if fix.d <= s + zone or (fix.d <= s + CLEAR_M and not _moving(fix)):
+            clear = CLEAR_M if self._next > 0 else LAYOVER_CLEAR_M
+            if fix.d <= s + zone or (fix.d <= s + clear and not _moving(fix)):
                 break  # standing at, or just at, the stop (a stray fix is not a departure)
             departure = _depart(anchor, fix, s, self._arrival)
             arrival = None if self._next == 0 else self._arrival

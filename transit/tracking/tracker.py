@@ -41,6 +41,13 @@ MATCH_RETRY_M = 300.0
 # A bus turning back this close to its trip's last stop has ended the trip
 # (short of the stop's zone): its block's next trip follows. Farther back, it was not on that trip.
 END_M = 300.0
+# Off its shape this many fixes in a row that close to its end, the bus has
+# left the trip's last stop aside (a terminal loop, a stand off the street):
+# the trip is over, and its block's next one follows.
+END_OFF_FIXES = 2
+# How far along its block's next trip a bus off its trip may already be
+# for that trip to have begun.
+NEXT_START_M = 2000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +160,7 @@ class Tracker:
         named, route = self._weigh_descriptor(vehicle, report, x, y)
         if named is not None:
             return events + self._follow(named, t, x, y, speed, elapsed)
-        if vehicle.run is not None and route is not None and not route.allows_trip(vehicle.run.trip):
+        if vehicle.run is not None and route is not None and _leaves_route(vehicle.run, route):
             self._release(vehicle)  # the bus says it serves another route: look for its trip there
             following = False
         if following:
@@ -175,11 +182,17 @@ class Tracker:
         run = vehicle.run
         assert run is not None
         events = self._follow(run, t, x, y, speed, elapsed)
-        near_end = run.furthest >= run.pattern.stop_dists[-1] - END_M
-        if run.detector.reached_end or (run.backwards >= 2 and near_end):
+        ended = run.detector.reached_end or (
+            _near_end(run) and (run.backwards >= 2 or run.off >= END_OFF_FIXES))
+        # Off its trip's shape and on the start of its block's next trip: the
+        # bus turned before the trip's last stops (a terminal those trips
+        # share), the next trip has begun, as far along as the bus has gone.
+        begun = not ended and run.off >= END_OFF_FIXES and self._on_next_start(vehicle, t, x, y)
+        if ended or begun:
             self._next_run(vehicle, t)
             if vehicle.run is not None and vehicle.run is not run:
-                events += self._follow(vehicle.run, t, x, y, speed, elapsed)
+                events += self._follow(vehicle.run, t, x, y, speed, elapsed,
+                                       reach=NEXT_START_M if begun else None)
         elif run.backwards >= 2 or run.off >= self._params.lost_fixes:
             # Turning back mid-trip: this was not its trip (a bus first seen
             # mid-route, taken the wrong way). Its block says nothing of what
@@ -188,15 +201,28 @@ class Tracker:
             vehicle.retry = (-math.inf, (0.0, 0.0))
         return events
 
+    def _on_next_start(self, vehicle: Vehicle, t: float, x: float, y: float) -> bool:
+        """Whether the bus is on the first NEXT_START_M of its block's next trip."""
+        assert vehicle.run is not None
+        following = self._following_trip(vehicle, vehicle.run, t)
+        if following is None:
+            return False
+        pattern = self._network.patterns[following.pattern_id]
+        shape = self._shapes[pattern.shape_id]
+        projection = shape.project(x, y, -math.inf, pattern.stop_dists[0] + NEXT_START_M)
+        return projection.offset <= self._params.on_route_m
+
     def _follow(self, run: Run, t: float, x: float, y: float, speed: float | None,
-                elapsed: float) -> list[StopEvent]:
+                elapsed: float, reach: float | None = None) -> list[StopEvent]:
+        """``reach``: how far along a trip not yet begun the bus may already be
+        (by default, as far as it can have gone since its last fix)."""
         zone = self._params.zone_m
         first = run.pattern.stop_dists[0]
         if not run.started:
             # Waiting for the trip: only the start of the shape counts, as far
             # as a bus can have gone since it was last seen, so a deadhead
             # crossing the route elsewhere is not taken for the trip.
-            lo, hi = -math.inf, first + zone + 200.0 + 15.0 * elapsed
+            lo, hi = -math.inf, first + zone + (200.0 + 15.0 * elapsed if reach is None else reach)
         elif run.furthest == -math.inf:
             lo, hi = -math.inf, math.inf
         else:
@@ -214,8 +240,9 @@ class Tracker:
         if not run.started and not run.fixes and along > first + zone:
             # Not yet at the first stop (standing short of it, or deadheading
             # to it): the trip begins there, unless the bus is already
-            # running along the trip, away from it.
-            if previous is None or along < previous + 10.0 or (speed or 0.0) < 1.0:
+            # running along the trip, away from it (or known to have begun it).
+            running = reach is not None or (previous is not None and along >= previous + 10.0)
+            if not running or (speed or 0.0) < 1.0:
                 return []
         if run.started and along < run.furthest - 60.0 and (speed or 0.0) > 2.0:
             run.backwards += 1  # moving against the trip: it is over, or it is not this trip
@@ -245,7 +272,7 @@ class Tracker:
         undecided = False
         for pattern_id, (lo, hi) in self._grid.near(x, y).items():
             pattern = self._network.patterns[pattern_id]
-            if route is not None and not route.allows(pattern):
+            if route is not None and pattern.route_id != route.route_id:
                 continue
             shape = self._shapes[pattern.shape_id]
             projection = shape.project(x, y, lo, hi)
@@ -259,6 +286,10 @@ class Tracker:
                 if projection.offset > self._params.match_m or projection.along > start:
                     continue
             at_start = projection.along <= start
+            # A terminal is one direction's start and the other's end: there
+            # the feed may still name the trip just finished's direction.
+            if route is not None and not at_start and not route.allows(pattern):
+                continue
             heading = heading_along(vehicle, shape, projection.along, t, self._params.on_route_m,
                                     projection.segment, bearing)
             if heading is False:
@@ -396,14 +427,25 @@ class Tracker:
                 del self._claims[key]
         vehicle.run = None
 
+    def _following_trip(self, vehicle: Vehicle, run: Run, t: float) -> Trip | None:
+        """The trip of the vehicle's block after ``run``'s, if any. One due to
+        leave before ``run``'s trip ends and long before ``t`` is not run by this
+        bus (a block overlapping itself, as a timetable built from observed runs
+        has): the next one that can be. A bus merely late keeps its next trip."""
+        block = vehicle.block
+        if run.trip.trip_id not in block:
+            return None
+        latest = min(t - run.origin - self._params.match_late_s, run.trip.end)
+        position = block.index(run.trip.trip_id)
+        later = (self._network.trips[trip_id] for trip_id in block[position + 1:])
+        return next((trip for trip in later if trip.start >= latest), None)
+
     def _next_run(self, vehicle: Vehicle, t: float) -> None:
         run = vehicle.run
         assert run is not None
         vehicle.finished = run
-        block = vehicle.block
-        position = block.index(run.trip.trip_id) if run.trip.trip_id in block else -1
-        if 0 <= position < len(block) - 1:
-            following = self._network.trips[block[position + 1]]
+        following = self._following_trip(vehicle, run, t)
+        if following is not None:
             # A block found from a bus first seen mid-block may be another
             # bus's: its next trips too are confirmed at their departure.
             self._start_run(vehicle, following, run.service_date, started=False,
@@ -443,6 +485,19 @@ class Tracker:
                 other.run.trip = left
                 other.block = self._days.block_on(left, run.service_date)
         run.tentative = False
+
+
+def _leaves_route(run: Run, route: RouteFilter) -> bool:
+    """Whether a report's route (and direction) says the bus is not on
+    ``run``. A trip not yet begun is kept: feeds switch a run's direction
+    once the bus has left the terminal, so the block's next trip waits
+    there under the last one's direction (Kaohsiung)."""
+    return run.started and not route.allows_trip(run.trip)
+
+
+def _near_end(run: Run) -> bool:
+    """The bus has been seen within END_M of the trip's last stop."""
+    return run.started and run.furthest >= run.pattern.stop_dists[-1] - END_M
 
 
 def _waiting(vehicle: Vehicle) -> bool:
