@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/bench_timetable.py [--day 2026-11-25] [--seed 7] [--time-limit 0.25]
     .venv/bin/python scripts/bench_timetable.py --hubs 5 --no-season   # transfer timing at the 5 busiest hubs
+    .venv/bin/python scripts/bench_timetable.py --season-only --season-fleets 60,120 --season-demand 5 \
+        --over-capacity 300 --season-cache /tmp/season                 # the season with buses added
 
 What a dispatcher's `transit optimize --day D` does, on a simulated day: the
 demo city's weekday simulated with GPS and taps (riders' days chained, reader
@@ -19,6 +21,13 @@ all lines in under 10 s, a single line in under 1 s. Then a tourist-season
 scenario: no tourist-line trip over capacity. The season is observed in season
 (``--season-day``, the simulator's tourist demand on) and compared with the
 generated season timetable, which runs extra trips on the tourist lines.
+With ``--season-fleets 60,120`` the tourist lines alone are rebuilt again with
+that many more vehicles, their demand the taps' times ``--season-demand`` (the
+planner's estimate of the riders full buses left; ``--left-behind`` adds the
+queues the next buses' taps show) and ``--over-capacity`` as the weight of a
+rider over capacity; each run says, per line, the vehicles the engine's own
+estimate would need (``capacity`` bindings). ``--season-cache DIR`` keeps the
+simulated season day (its simulation and tracking take minutes).
 
 With ``--hubs N`` the weekday rebuild also times transfers at the N busiest
 transfer stops of the day (card transfers by alighting stop, hubs at least
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -137,11 +147,13 @@ def busiest_transfer_stops(network: Network, events: list[StopEvent], taps: list
 
 def rebuild(network: Network, data: bytes, events: list[StopEvent], taps: list[Tap], day: date,
             scenario: str | Scenario, args: argparse.Namespace, lines: tuple[str, ...] = (),
-            hubs: tuple[HubSpec, ...] = ()) -> OptimizeResult:
+            hubs: tuple[HubSpec, ...] = (), fleet_change: int = 0) -> OptimizeResult:
     base = BaseSchedule(0, "demo.zip", data, network)
     run = OptimizeRun(lines=lines, scenario=scenario if isinstance(scenario, str) else "weekday",
                       time_limit_s=args.time_limit, day=day, depot_sites=demo_city_depots(),
-                      weights=Weights(vehicle_hour=args.vehicle_hour), keep_line_fleets=args.keep_line_fleets,
+                      weights=Weights(vehicle_hour=args.vehicle_hour,
+                                      over_capacity_per_passenger=args.over_capacity), keep_line_fleets=args.keep_line_fleets,
+                      fleet_change=fleet_change, left_behind=args.left_behind,
                       hubs=hubs, hub_params=HubParams(walk_m=args.hub_walk, time_limit_s=args.hub_budget))
     return run_rebuild(base, base, events, taps, run, scenario=None if isinstance(scenario, str) else scenario)
 
@@ -207,7 +219,8 @@ def hub_density_table(network: Network, engine: OptimizeResult, specs: tuple[Hub
             timing = time_transfers(directions, {r.key: r.timetable.departures_s for r in rebuilt.directions},
                                     demand, [h.name for h in hubs], grid_s=engine.draft.params["grid_s"],
                                     fleets=rebuilt.fleets, vehicles=rebuilt.vehicles,
-                                    weights=Weights(vehicle_hour=args.vehicle_hour), params=params, deadline=deadline)
+                                    weights=Weights(vehicle_hour=args.vehicle_hour,
+                                      over_capacity_per_passenger=args.over_capacity), params=params, deadline=deadline)
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             riders = sum(h.riders for h in timing.before)
             mean = [sum(h.riders * (h.mean_wait_s or 0) for h in w) / riders / 60
@@ -260,6 +273,16 @@ def main() -> None:
     parser.add_argument("--hub-density", type=lambda s: [float(x) for x in s.split(",")], default=[],
                         metavar="X,Y", help="with --hubs: time the hubs again with transfer riders multiplied")
     parser.add_argument("--no-season", action="store_true", help="skip the tourist-season part")
+    parser.add_argument("--season-fleets", type=lambda s: [int(x) for x in s.split(",")], default=[],
+                        metavar="N,N", help="rebuild the tourist lines alone with N more vehicles each run")
+    parser.add_argument("--season-demand", type=float, default=1.0,
+                        help="tourist lines' demand multiplier in those runs (riders the taps miss)")
+    parser.add_argument("--over-capacity", type=float, default=Weights().over_capacity_per_passenger,
+                        help="weight of a passenger over capacity (passenger-minutes)")
+    parser.add_argument("--left-behind", action="store_true",
+                        help="demand also from the queues full buses left (the next bus's taps)")
+    parser.add_argument("--season-cache", type=Path, default=None, metavar="DIR",
+                        help="keep the simulated season day's stop events and taps here")
     args = parser.parse_args()
     console = Console(width=220)
 
@@ -273,18 +296,59 @@ def main() -> None:
     # The season observed in season: a weekday of July with its tourists (the generated
     # timetable runs the season's extra trips on the tourist lines that day).
     tourist_params = replace(DAY_PARAMS, tourist_season=True)
-    events, taps = observed_day(network, tables, args.season_day, args.seed, tourist_params, console)
+    events, taps = season_day(network, tables, args, tourist_params, console)
+    _, tourist_lines = demo_tourist_marks(network)
     season = Scenario("tourist season (observed)", DayType.WEEKDAY, service_date=args.season_day)
     tourist = rebuild(network, data, events, taps, args.season_day, season, args)
     live, draft = closed_loop(console, network, tables, tourist, tourist_params, args.seed, "tourist season")
-    _, tourist_lines = demo_tourist_marks(network)
-    for side, measured in (("generated", live), ("optimized", draft)):
-        over = {r: measured.lines[r].full_trips for r in sorted(tourist_lines) if r in measured.lines}
-        console.print(f"tourist season, {side} timetable: tourist-line trips that filled up "
-                      f"{sum(over.values())} ({', '.join(f'{r} {n}' for r, n in over.items() if n) or 'none'}); "
-                      f"denied boardings on tourist lines "
-                      f"{sum(measured.lines[r].denied_boardings for r in over)} (target: none full)")
+    rows = [season_row("generated", live, tourist_lines),
+            season_row("optimized, all lines, fleet as today", draft, tourist_lines,
+                       sum(b.amount for b in tourist.capacity))]
+    lines = tuple(sorted(tourist_lines))
+    for change in args.season_fleets:
+        # The vehicles the operator adds in season go to the tourist lines: only they are rebuilt,
+        # with their vehicles at peak today plus ``change``; their demand the taps' (full bins x1.5)
+        # times ``--season-demand``, the planner's estimate of the riders the full buses left.
+        planned = replace(season, lines={r: args.season_demand for r in lines})
+        tourist = rebuild(network, data, events, taps, args.season_day, planned, args, lines=lines,
+                          fleet_change=change)
+        for binding in tourist.capacity:
+            console.print(f"  capacity (+{change} vehicles): {binding.message}")
+        live, draft = closed_loop(console, network, tables, tourist, tourist_params, args.seed,
+                                  f"tourist season, tourist lines +{change} vehicles")
+        rows.append(season_row(f"tourist lines +{change} vehicles, demand x{args.season_demand:g}"
+                               f"{', queues' if args.left_behind else ''}", draft,
+                               tourist_lines, sum(b.amount for b in tourist.capacity)))
+    table = Table("timetable", "tourist-line trips full", "riders carried", "denied boardings", "gave up", "stranded",
+                  "vehicles at peak (tourist lines)", "network vehicles at peak", "more vehicles the engine asks (lines rebuilt)",
+                  title=f"tourist season {args.season_day}, tourist lines {', '.join(lines)} "
+                        f"(target: no trip full)")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
+
+def season_day(network: Network, tables: dict, args: argparse.Namespace, params: SimulationParams,
+               console: Console) -> tuple[list[StopEvent], list[Tap]]:
+    """The observed season day, from ``--season-cache`` when it holds this day and seed."""
+    path = args.season_cache / f"season-{args.season_day}-{args.seed}.pickle" if args.season_cache else None
+    if path is not None and path.exists():
+        console.print(f"season day from {path}")
+        return pickle.loads(path.read_bytes())
+    found = observed_day(network, tables, args.season_day, args.seed, params, console)
+    if path is not None:
+        path.write_bytes(pickle.dumps(found))
+    return found
+
+
+def season_row(label: str, measured: TimetableMeasures, tourist_lines: frozenset[str],
+               asked: float | None = None) -> tuple[str, ...]:
+    on = [measured.lines[r] for r in sorted(tourist_lines) if r in measured.lines]
+    return (label, f"{sum(m.full_trips for m in on):,} of {sum(m.trips for m in on):,}",
+            f"{sum(m.riders for m in on):,}", f"{sum(m.denied_boardings for m in on):,}",
+            f"{sum(m.gave_up for m in on):,.0f}", f"{sum(m.stranded for m in on):,}",
+            f"{sum(m.vehicles_at_peak for m in on)}",
+            f"{measured.total.vehicles_at_peak}", "-" if asked is None else f"{asked:g}")
 
 if __name__ == "__main__":
     main()

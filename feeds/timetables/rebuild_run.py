@@ -19,13 +19,15 @@ from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, make_draft
 from feeds.schedules.depots import DepotsFileError, DepotSite, read_depots
 from feeds.timetables.hub_run import HubReport, HubSpec, check_hubs, hub_kpis, time_hubs
 from feeds.timetables.inputs import direction_inputs, load_scenario, service_trips
+from optimizer.timetable.capacity import capacity_bindings
 from optimizer.timetable.errors import InputError
 from optimizer.timetable.hubs import HubParams
 from optimizer.timetable.line_changes import LineStudy
 from optimizer.timetable.line_study import LineReport, apply_line_study
 from optimizer.timetable.scenarios import Scenario, check_scenario
-from optimizer.timetable.model import Construction, DirectionInput, Method
-from optimizer.timetable.rebuild import Rebuilt, RebuildParams, peak_vehicles, rebuild_lines
+from optimizer.timetable.model import Binding, Construction, DirectionInput, Method
+from optimizer.timetable.policy import InputParams
+from optimizer.timetable.rebuild import Rebuilt, RebuildParams, line_cycles, peak_vehicles, rebuild_lines
 from optimizer.timetable.settings import Search, Weights
 from optimizer.timetable.short_turns import ShortTurnReport, short_turn_report
 from transit.flow.day import infer_flow
@@ -61,6 +63,7 @@ class OptimizeRun:
     hub_params: HubParams = HubParams()
     line_study: LineStudy = LineStudy()  # lines changed or added (a study file's [[line_changes]], [[new_lines]])
     short_turns: bool = False  # full trips at the outside's need plus short turns where a stretch is busy
+    left_behind: bool = False  # demand also from the queues full buses left (InputParams.left_behind)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class OptimizeResult:
     hubs: HubReport | None = None  # transfer timing at the named hubs, if any
     lines: tuple[LineReport, ...] = ()  # what the study's line changes did, per direction
     short_turns: tuple[ShortTurnReport, ...] = ()  # directions with short-turn trips (not in the draft's GTFS)
+    capacity: tuple[Binding, ...] = ()  # lines with trips expected over capacity, and the vehicles they would need
 
 
 def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEvent], taps: Sequence[Tap],
@@ -88,7 +92,7 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
             check_scenario(scenario, network.stops, network.routes, f"scenario {scenario.name}")
         hubs = check_hubs(network, run.hubs, run.hub_params)
         flow = infer_flow(network, events, taps) if taps else None
-        inputs, notes = direction_inputs(network, flow, events, scenario)
+        inputs, notes = direction_inputs(network, flow, events, scenario, InputParams(left_behind=run.left_behind))
         study = apply_line_study(network, inputs, run.line_study, scenario) if run.line_study else None
     except InputError as exc:
         raise RunRefused(str(exc)) from None
@@ -136,8 +140,11 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
     turns = _short_turns(rebuilt, trips)
     if turns:
         draft = replace(draft, kpis={**draft.kpis, "short_turns": [asdict(t) for t in turns]})
+    over = capacity_bindings([(r.direction, r.timetable.departures_s) for r in rebuilt.directions],
+                             line_cycles(inputs),
+                             {route: limit.vehicles for route, limit in rebuilt.fleets.items()})
     return OptimizeResult(draft, rebuilt, tuple(inputs), tuple(notes), dict(rebuilt.vehicles), engine_s, report,
-                          study.reports if study is not None else (), turns)
+                          study.reports if study is not None else (), turns, over)
 
 
 def _short_turns(rebuilt: Rebuilt, live_trips: Sequence[Trip]) -> tuple[ShortTurnReport, ...]:

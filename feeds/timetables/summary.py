@@ -45,6 +45,7 @@ def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: floa
     for refusal in rebuilt.refused:
         parts += [f"[red]line {refusal.route_id} direction {refusal.direction_id} kept as it was:[/red] {b.message}"
                   for b in refusal.bindings]
+    parts += [f"[yellow]capacity:[/yellow] {b.message}" for b in result.capacity]
     parts += [f"note: {note}" for note in result.notes]
     parts.append(f"blocks: {result.draft.blocks.note}")
     return Group(*parts)

@@ -65,11 +65,15 @@ def direction_input(data: DirectionData, scenario: Scenario, params: InputParams
     first, last = starts[0], starts[-1]
     bins = TimeBins.covering(first, last, params.bin_s)
     notes = []
-    censoring = Censoring(0.95 * params.vehicle_capacity, params.censored_demand_factor)
+    censoring = Censoring(0.95 * params.vehicle_capacity, params.censored_demand_factor,
+                          left_behind=params.left_behind)
     observed = observed_profile(data.pattern, data.flows, bins, timezone, days, censoring)
     if observed.censored and params.censored_demand_factor != 1.0:
         notes.append(f"{where}: trips ran full in {bins.labels(observed.censored)}: riders left behind are "
                      f"not in the taps, demand there taken as {params.censored_demand_factor:g}x what boarded")
+    if observed.queued:
+        notes.append(f"{where}: {observed.queued:.0f} riders a day added from the queues full buses left "
+                     f"(the next bus's taps over the stop's usual rate)")
     if observed.outside:
         notes.append(f"{where}: {observed.outside} observed trips left outside the service "
                      f"span {clock(first)}-{clock(last)} are not in the profile")

@@ -79,6 +79,9 @@ class InputParams:
     # full (95% of capacity), demand is taken as this many times what boarded.
     # A planner's lever, not a measurement (1.0: take the taps as they are).
     censored_demand_factor: float = 1.5
+    # Also estimate the riders full buses left from the next bus's taps
+    # (``left_behind``): a lower bound that sees queues up to one bus.
+    left_behind: bool = False
     weekday_periods: tuple[PeriodPolicy, ...] = WEEKDAY_PERIODS
     weekend_periods: tuple[PeriodPolicy, ...] = WEEKEND_PERIODS
 

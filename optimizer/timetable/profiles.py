@@ -17,6 +17,7 @@ import numpy as np
 
 from optimizer.timetable.bins import TimeBins, clock
 from optimizer.timetable.errors import InputError
+from optimizer.timetable.left_behind import demand_factors, left_behind, queue_shift
 from optimizer.timetable.model import LoadProfile
 from transit.flow.loads import TripFlow
 from transit.model.network import Pattern
@@ -35,6 +36,7 @@ class ObservedProfile:
     trips: int  # trips of the flow counted in the profile
     outside: int  # trips of the flow leaving the first stop outside the bins: left out
     censored: tuple[int, ...] = ()  # bins whose trips mostly ran full: demand scaled up
+    queued: float = 0.0  # riders added from the queues full buses left (``Censoring.left_behind``)
 
 
 def observed_profile(pattern: Pattern, flows: Iterable[TripFlow], bins: TimeBins,
@@ -44,12 +46,15 @@ def observed_profile(pattern: Pattern, flows: Iterable[TripFlow], bins: TimeBins
 
     Taps count the riders who got on: where buses ran full, those left at the
     stop are not in them, so a bin whose trips mostly filled up is a lower bound
-    on its demand. With ``censoring``, such bins are scaled up by its factor."""
+    on its demand. With ``censoring``, such bins are scaled up by its factor;
+    with its ``left_behind`` too, every bin first by the queue the next buses'
+    taps show (``left_behind``), a censored bin by the larger of the two."""
     stops = len(pattern.stop_ids)
     loads = np.zeros((bins.count, stops - 1))
     boardings = np.zeros((bins.count, stops))
     trips, full = np.zeros(bins.count), np.zeros(bins.count)
     origins: dict[date, float] = {}
+    binned: dict[date, list[tuple[int, TripFlow]]] = {}
     counted = outside = 0
     for flow in flows:
         if len(flow.boardings) != stops:
@@ -65,17 +70,35 @@ def observed_profile(pattern: Pattern, flows: Iterable[TripFlow], bins: TimeBins
         loads[b] += flow.load
         boardings[b] += flow.boardings
         trips[b] += 1
+        binned.setdefault(service_date, []).append((b, flow))
         if censoring is not None and flow.load.size and flow.load.max() >= censoring.full_load:
             full[b] += 1
         counted += 1
     censored: list[int] = []
+    queued = 0.0
     if censoring is not None:
+        scale = np.ones(bins.count)
+        if censoring.left_behind:
+            shifted = sum((_queue_shift(day, bins.count, censoring.full_load) for day in binned.values()),
+                          np.zeros(bins.count))
+            scale = demand_factors(boardings.sum(axis=1), shifted)
+            queued = float(((scale - 1) * boardings.sum(axis=1)).sum() / days)
         censored = np.flatnonzero((trips > 0) & (full >= censoring.full_share * trips)).tolist()
-        loads[censored] *= censoring.factor
-        boardings[censored] *= censoring.factor
+        scale[censored] = np.maximum(scale[censored], censoring.factor)
+        loads *= scale[:, None]
+        boardings *= scale[:, None]
     profile = LoadProfile(pattern.pattern_id, pattern.stop_ids, segment_km(pattern),
                           bins.start_s, bins.bin_s, table_rows(loads / days), table_rows(boardings / days))
-    return ObservedProfile(profile, counted, outside, tuple(censored))
+    return ObservedProfile(profile, counted, outside, tuple(censored), queued)
+
+
+def _queue_shift(day: list[tuple[int, TripFlow]], bins: int, full_load: float) -> np.ndarray:
+    """Riders each bin gains from the queues full buses left, over one day's trips."""
+    day = sorted(day, key=lambda item: float(item[1].departures[0]))
+    left = left_behind(np.array([f.departures for _, f in day], dtype=float),
+                       np.array([f.boardings for _, f in day], dtype=float),
+                       np.array([f.load for _, f in day], dtype=float), full_load)
+    return queue_shift([b for b, _ in day], left, bins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +108,7 @@ class Censoring:
     full_load: float  # riders on board at which a trip counts as full (95% of capacity)
     factor: float  # demand of a censored bin: this many times what boarded
     full_share: float = 0.5  # a bin is censored when at least this share of its trips ran full
+    left_behind: bool = False  # also add the queues the next buses' taps show (``left_behind``)
 
 
 def given_profile(pattern_id: str, stop_ids: Sequence[str], segment_km: Sequence[float],

@@ -24,6 +24,15 @@ def test_the_example_study_reads_whole() -> None:
     assert study.scenario.periods["midday"].max_headway_s == 900
 
 
+def test_the_season_study_gives_the_added_buses_to_the_tourist_lines() -> None:
+    path = EXAMPLE.with_name("study-tourist-season-lines.toml")
+    study = parse_study(path.read_text(encoding="utf-8"), str(path))
+    assert study.run.lines == ("T1", "T2", "T3", "T4") and study.run.fleet_change == 60
+    assert study.run.weights.over_capacity_per_passenger == 300 and str(study.day) == "2026-07-15"
+    assert study.scenario is not None and str(study.scenario.service_date) == "2026-07-15"
+    assert study.scenario.lines == {"T1": 5.0, "T2": 5.0, "T3": 5.0, "T4": 5.0}
+
+
 @pytest.mark.parametrize(("text", "key"), [
     ("colour = 'red'", "colour"),
     ("fleet = 'many'", "fleet"),

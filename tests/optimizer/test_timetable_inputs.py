@@ -69,6 +69,22 @@ def test_bins_where_buses_ran_full_are_scaled_up_as_a_lower_bound() -> None:
     assert plain.censored == () and plain.profile.loads[0] == (16.0, 20.0, 15.0)
 
 
+def test_the_queue_a_full_bus_left_is_added_to_its_bin() -> None:
+    # A 10-seat bus, everyone to B4. 07:30 leaves B1 full; 08:00 takes 8 there where
+    # the usual 30 min brings 4 (08:30, 09:00): 4 were left by 07:30, riders of 07:00-08:00.
+    flows = [flow("B0-1", at(7.0), [4, 0, 0, 0], [0, 0, 0, 4]), flow("B0-2", at(7.5), [10, 0, 0, 0], [0, 0, 0, 10]),
+             flow("B0-3", at(8.0), [8, 0, 0, 0], [0, 0, 0, 8]), flow("B0-4", at(8.5), [4, 0, 0, 0], [0, 0, 0, 4]),
+             flow("B0-5", at(9.0), [4, 0, 0, 0], [0, 0, 0, 4])]
+    found = observed_profile(B0, flows, BINS, "Asia/Shanghai", censoring=Censoring(9.5, 1.0, left_behind=True))
+    assert found.queued == pytest.approx(4.0)
+    assert found.profile.loads[0] == (18.0, 18.0, 18.0)  # 14 boarded + 4 left
+    assert found.profile.loads[1] == (12.0, 12.0, 12.0)  # the 4 it took came earlier: not less than boarded
+    both = observed_profile(B0, flows, BINS, "Asia/Shanghai", censoring=Censoring(9.5, 1.5, left_behind=True))
+    assert both.censored == (0,) and both.profile.loads[0] == (21.0, 21.0, 21.0)  # the larger of 18/14 and 1.5
+    off = observed_profile(B0, flows, BINS, "Asia/Shanghai", censoring=Censoring(9.5, 1.0))
+    assert off.queued == 0.0 and off.profile.loads[0] == (14.0, 14.0, 14.0)
+
+
 def test_given_demand_rides_the_mean_length() -> None:
     bins = TimeBins(7 * 3600, 3600, 1)
     profile = given_profile("new", ("a", "b", "c", "d"), (1.0, 1.0, 2.0), bins,
