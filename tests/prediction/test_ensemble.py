@@ -14,7 +14,7 @@ from transit.model.network import Network
 from transit.model.service_days import active_service_ids
 from transit.prediction.accuracy import Accuracy, AccuracyKey, MethodAccuracy, bucket_of, pool
 from transit.prediction.baselines import delay_carried_forward
-from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, EnsembleParams, SelfCheckingPredictor
+from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, SCHEDULE, EnsembleParams, SelfCheckingPredictor
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
 from transit.tracking.state import VehicleState
@@ -96,16 +96,35 @@ def test_a_good_model_keeps_its_weight_against_a_worse_baseline(network: Network
     """Here the model is right and the buses run 90 s late: delay carried
     forward (on time while waiting) is the one that misses."""
     checker = SelfCheckingPredictor(network, ShiftedSchedule(network, 90.0))
-    for n in range(30):
-        checker.predict(waiting(f"V{n}"))
+    run_late(network, checker, buses=30, late_s=90.0)
     trip = network.trips[TRIP]
-    checker.observe([StopEvent(WEEKDAY, TRIP, i + 1, f"L1-0-S{i + 1:02d}", "V0",
-                               None if i == 0 else ORIGIN + trip.arrivals[i] + 90,
-                               None if i == 9 else ORIGIN + trip.departures[i] + 90)
-                     for i in range(10)])
     published = checker.predict(waiting("X"))
     late = [ORIGIN + trip.arrivals[i] + 90 for i in range(1, 4)]
     assert first_arrivals(published) == pytest.approx(late, abs=1.0)
+
+
+def run_late(network: Network, checker: SelfCheckingPredictor, buses: int, late_s: float) -> None:
+    """``buses`` vehicles each predict TRIP once while waiting on time; then it runs ``late_s`` late."""
+    for n in range(buses):
+        checker.predict(waiting(f"V{n}"))
+    trip = network.trips[TRIP]
+    checker.observe([StopEvent(WEEKDAY, TRIP, i + 1, f"L1-0-S{i + 1:02d}", "V0",
+                               None if i == 0 else ORIGIN + trip.arrivals[i] + late_s,
+                               None if i == 9 else ORIGIN + trip.departures[i] + late_s)
+                     for i in range(10)])
+
+
+def test_where_a_blend_of_the_two_beat_both_it_is_published(network: Network) -> None:
+    """The model says 120 s late, delay carried forward on time, the buses run
+    90 s late: the model misses by 30 s, the baseline by 90 s, and a quarter
+    of the baseline with three quarters of the model by nothing."""
+    checker = SelfCheckingPredictor(network, ShiftedSchedule(network, 120.0))
+    run_late(network, checker, buses=30, late_s=90.0)
+    trip = network.trips[TRIP]
+    late = [ORIGIN + trip.arrivals[i] + 90 for i in range(1, 4)]
+    assert first_arrivals(checker.predict(waiting("X"))) == pytest.approx(late, abs=1.0)
+    # Only the methods are served: the blends are the judge's own.
+    assert {r.method for r in checker.accuracy.list_all()} == {MODEL, DCF, SCHEDULE, PUBLISHED}
 
 
 def test_uncertainty_widens_to_what_the_published_times_missed_by(network: Network) -> None:
