@@ -6,7 +6,9 @@ prints when that day's stop events and taps are stored.
 The day (each study's ``day``, default 2026-11-25) is simulated and tracked
 as ``bench_timetable.py`` does (seed 7), once for all the files; each study
 then runs as the command runs it (``run_rebuild`` on the generated schedule as
-live version, no depots: first-in-first-out blocks) and its summary is printed.
+live version, no depots: first-in-first-out blocks) and its summary is printed;
+with ``--out DIR`` its draft's GTFS zip is written there (``<file stem>.zip``),
+for gtfs-validator.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="write each study's draft GTFS zip into this folder")
     args = parser.parse_args()
     console = Console(width=200)
     tables = build_demo_feed(args.seed)
@@ -50,6 +53,9 @@ def main() -> None:
         started = time.perf_counter()
         result = run_rebuild(base, base, *observed[day], study.run, None, study.scenario)
         console.print(optimize_summary(result, None, time.perf_counter() - started, study.name))
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{path.stem}.zip").write_bytes(result.draft.feed_zip)
 
 
 if __name__ == "__main__":

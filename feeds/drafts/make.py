@@ -16,7 +16,8 @@ from feeds.drafts.blocking import block_draft
 from feeds.schedules.depots import DepotSite
 from optimizer.timetable import diff as day_diff
 from optimizer.timetable import kpis as day_kpis
-from optimizer.timetable.draft import DraftBlocks, DraftDay, RebuiltDirection, draft_day, with_blocks
+from optimizer.timetable.draft import (DraftBlocks, DraftDay, RebuiltDirection, draft_day, with_blocks,
+                                      with_short_trips)
 from optimizer.timetable.model import DirectionInput
 from transit.console.marey_sides import DirectionKey, DirectionSides, direction_trips, side_of
 from transit.console.review import line_directions
@@ -52,8 +53,10 @@ class DraftRequest:
     # The live side's demand where it differs from the draft's (a line study that
     # changes stops: the live line's riders on the live stops); None: the draft's.
     live_demand: tuple[DirectionInput, ...] | None = None
-    # False for a study on patterns the base feed lacks: no GTFS zip, so it cannot be stored.
-    with_feed: bool = True
+    # Short-turn trips of rebuilt directions (on patterns of the base network): in the
+    # GTFS, the blocks and the charts; not in the KPIs and diff, which count full trips
+    # (the optimizer's short-turn estimate, kept beside them, counts both).
+    short_trips: tuple[Trip, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,20 +82,23 @@ def make_draft(base: BaseSchedule, live: BaseSchedule, request: DraftRequest,
                clock: Callable[[], float]) -> NewDraft:
     """The draft of ``request`` on ``base``, compared with ``live``'s same services.
     ``clock`` (seconds, monotonic) bounds the block search."""
-    day = draft_day(base.network, request.service_ids, request.rebuilt, service_id=request.service_id)
+    day = with_short_trips(draft_day(base.network, request.service_ids, request.rebuilt,
+                                     service_id=request.service_id), request.short_trips)
     layover = max((r.direction.layover_s for r in request.rebuilt), default=0)
     blocks = block_draft(base.network, day, request.depots, layover,
                          time_limit_s=request.block_time_limit_s, clock=clock)
     day = with_blocks(day, blocks)
     added = set(day.added)
     feed_zip = draft_feed(base.data, base.source, base.network, {t.trip_id for t in day.removed},
-                          [t for t in day.trips if t.trip_id in added], blocks.block_of) if request.with_feed else b""
+                          [t for t in day.trips if t.trip_id in added], blocks.block_of)
     live_trips = day_trips(live.network, request.service_ids)
     demand = [r.direction for r in request.rebuilt]
     live_demand = demand if request.live_demand is None else request.live_demand
-    kpis = _kpis(day_kpis.measure_day(base.network, day.trips, demand),
+    short = {t.trip_id for t in request.short_trips}
+    full_trips = [t for t in day.trips if t.trip_id not in short]
+    kpis = _kpis(day_kpis.measure_day(base.network, full_trips, demand),
                  day_kpis.measure_day(live.network, live_trips, live_demand))
-    diff = day_diff.diff_days(live_trips, day.trips, {r.key: r.direction.periods for r in request.rebuilt},
+    diff = day_diff.diff_days(live_trips, full_trips, {r.key: r.direction.periods for r in request.rebuilt},
                               request.tolerance_s)
     params = _params(request, day, blocks, live.version_id)
     stored_diff = day_diff.as_mapping(diff)

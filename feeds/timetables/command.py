@@ -68,7 +68,7 @@ def add_optimize_command(command: Callable[..., argparse.ArgumentParser]) -> arg
                           help="wall time for the hub step (default 5 s)")
     optimize.add_argument("--short-turns", action="store_true",
                           help="where a stretch of a line is much busier than the rest, run full trips at what "
-                          "the rest needs and short turns on the stretch (shown, not stored: see docs/optimizer.md)")
+                          "the rest needs and short turns on the stretch (opt-in: see docs/optimizer.md)")
     optimize.add_argument("--depots", type=Path, help="depots CSV (name,lat,lon,capacity): the draft's "
                           "blocks from the block engine (default: first-in-first-out chaining per line, "
                           "marked as such in the draft)")
@@ -104,7 +104,7 @@ async def _optimize(pool: Pool, args: argparse.Namespace, console: Console) -> i
                       hub_params=_hub_params(args), short_turns=args.short_turns)
     started = time.perf_counter()
     result = await asyncio.to_thread(run_rebuild, base, live, events, taps, run, console)
-    draft_id = None if result.short_turns else await save_draft(pool, result.draft)
+    draft_id = await save_draft(pool, result.draft)
     _print_summary(result, draft_id, time.perf_counter() - started)
     return 0
 
@@ -127,8 +127,7 @@ def add_study_command(command: Callable[..., argparse.ArgumentParser]) -> argpar
                     "lines extended, shortened, with stops added or removed, new lines), "
                     "its KPIs side by side with the live version's")
     study.add_argument("file", type=Path, help="the study (see docs/optimizer.md, docs/examples/study-*.toml)")
-    study.add_argument("--save", action="store_true", help="also store the result as a draft (not with "
-                       "[[line_changes]], [[new_lines]] or short_turns)")
+    study.add_argument("--save", action="store_true", help="also store the result as a draft")
     return study
 
 
@@ -139,14 +138,6 @@ def run_study(args: argparse.Namespace, console: Console, with_pool: WithPool) -
 
     try:
         study = read_study(args.file)
-        if args.save and study.run.short_turns:
-            raise InputError(f"{args.file}: --save: a study with short_turns is not stored as a draft (the short "
-                             "trips would need patterns of their own in the GTFS); run it without --save",
-                             "save")
-        if args.save and study.run.line_study:
-            raise InputError(f"{args.file}: --save: a study that changes lines' stops is not stored as a draft "
-                             "(its GTFS would need the new patterns' shapes and stop rows); run it without --save",
-                             "save")
         return with_pool(lambda pool: _study(pool, study, args.save, console))
     except (RunRefused, InputError) as exc:
         console.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)

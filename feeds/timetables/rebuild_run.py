@@ -27,7 +27,8 @@ from optimizer.timetable.line_study import LineReport, apply_line_study
 from optimizer.timetable.scenarios import Scenario, check_scenario
 from optimizer.timetable.model import Binding, Construction, DirectionInput, Method
 from optimizer.timetable.policy import InputParams
-from optimizer.timetable.rebuild import Rebuilt, RebuildParams, line_cycles, peak_vehicles, rebuild_lines
+from optimizer.timetable.rebuild import (Rebuilt, RebuildParams, line_cycles, peak_vehicles, rebuild_lines,
+                                         short_turn_day)
 from optimizer.timetable.settings import Search, Weights
 from optimizer.timetable.short_turns import ShortTurnReport, short_turn_report
 from transit.flow.day import infer_flow
@@ -76,7 +77,7 @@ class OptimizeResult:
     engine_s: float = 0.0  # frequencies and departures of every direction
     hubs: HubReport | None = None  # transfer timing at the named hubs, if any
     lines: tuple[LineReport, ...] = ()  # what the study's line changes did, per direction
-    short_turns: tuple[ShortTurnReport, ...] = ()  # directions with short-turn trips (not in the draft's GTFS)
+    short_turns: tuple[ShortTurnReport, ...] = ()  # directions with short-turn trips (in the draft, beside its KPIs)
     capacity: tuple[Binding, ...] = ()  # lines with trips expected over capacity, and the vehicles they would need
 
 
@@ -130,10 +131,12 @@ def run_rebuild(base: BaseSchedule, live: BaseSchedule, events: Sequence[StopEve
                 "time_limit_s": run.time_limit_s, "budget_s": run.budget_s, "weights": asdict(run.weights), "fleet": fleet, "vehicles": dict(rebuilt.vehicles), "flow_day": str(run.day or ""),
                 "service_date": str(day), "short_turns": run.short_turns, **_hub_params(run)},
         depots=run.depot_sites or _depots(run.depots))
-    if study is not None:  # the changed lines' patterns are not in the base feed: KPIs, no GTFS
-        request = replace(request, with_feed=False, live_demand=tuple(
+    if study is not None:  # the changed lines run the study's patterns (draft_feed writes their rows)
+        request = replace(request, live_demand=tuple(
             live_inputs[r.key] for r in rebuilt.directions if r.key in live_inputs))
-        base = replace(base, network=network)
+    network, short_trips = short_turn_day(network, rebuilt, service_id)
+    request = replace(request, short_trips=short_trips)
+    base = replace(base, network=network)
     draft = make_draft(base, live, request, time.monotonic)
     if report is not None:
         draft = replace(draft, kpis={**draft.kpis, "transfers": hub_kpis(report)})

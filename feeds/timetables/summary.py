@@ -15,17 +15,12 @@ from optimizer.timetable.kpis import Crowding
 from optimizer.timetable.line_study import LineReport
 from optimizer.timetable.short_turns import ShortTurnReport
 
-# Short trips run stretches no pattern of the base feed runs: the draft's GTFS cannot hold them yet.
-_NOT_STORED_SHORT = ("not stored: its short-turn trips need patterns of their own in the draft's GTFS "
-                     "(run without short turns to store a draft)")
-
 
 def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: float, study: str | None = None) -> Group:
     rebuilt = result.rebuilt
     what = f"study {study!r}" if study else f"scenario {result.draft.scenario}"
     stored = (f"stored as draft {draft_id} (`transit drafts show {draft_id}` shows it again)"
-              if draft_id is not None else _NOT_STORED_SHORT if result.short_turns
-              else "not stored (--save stores it as a draft)")
+              if draft_id is not None else "not stored (--save stores it as a draft)")
     parts: list[object] = [
         f"{what}: {len(rebuilt.directions)} directions rebuilt, {len(rebuilt.refused)} refused; "
         f"engine {result.engine_s:.1f} s, whole run {seconds:.1f} s; {stored}. "
@@ -38,8 +33,9 @@ def optimize_summary(result: OptimizeResult, draft_id: int | None, seconds: floa
         parts += hub_parts(result.hubs)
     if result.short_turns:
         parts += [short_turns_table(result.short_turns),
-                  "the rebuilt day above counts full trips only; short turns: the optimizer's estimate, "
-                  "riders boarding on the stretch taking any trip there"]
+                  "the rebuilt day above counts full trips only (the draft's GTFS and blocks hold the short "
+                  "ones too); short turns: the optimizer's estimate, riders boarding on the stretch taking any "
+                  "trip there"]
         parts += [f"short turn: line {r.route_id} direction {r.direction_id}, {reason}"
                   for r in result.short_turns for reason in r.reasons]
     for refusal in rebuilt.refused:

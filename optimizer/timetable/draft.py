@@ -91,6 +91,19 @@ def draft_day(network: Network, service_ids: frozenset[str], rebuilt: Sequence[R
                     tuple(t.trip_id for t in sorted(new, key=_order)), removed, tuple(keys))
 
 
+def with_short_trips(day: DraftDay, trips: Sequence[Trip]) -> DraftDay:
+    """The day with short-turn ``trips`` added (their lines' full trips already rebuilt)."""
+    clashes = sorted({t.trip_id for t in trips} & {t.trip_id for t in day.trips})
+    if clashes:
+        raise InvalidDraft(f"short trip id {clashes[0]} is already a trip of the day")
+    outside = sorted({(t.route_id, t.direction_id) for t in trips} - set(day.rebuilt))
+    if outside:
+        raise InvalidDraft(f"short trips on line {outside[0][0]} direction {outside[0][1]}, which was not rebuilt")
+    added = set(day.added) | {t.trip_id for t in trips}
+    every = sorted((*day.trips, *trips), key=_order)
+    return dataclasses.replace(day, trips=tuple(every), added=tuple(t.trip_id for t in every if t.trip_id in added))
+
+
 def direction_trips(network: Network, rebuilt: RebuiltDirection, service_id: str) -> list[Trip]:
     """One trip per departure of the new timetable, on the profile's pattern."""
     direction, timetable = rebuilt.direction, rebuilt.timetable

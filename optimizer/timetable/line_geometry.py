@@ -28,6 +28,7 @@ STUDY_SUFFIX = "~study"
 class Leg:
     km: float
     along: str  # "line": its own shape; "shape P": another pattern's; "straight": a straight line
+    pattern_id: str = ""  # the pattern whose shape it runs along ("" for a straight line)
 
 
 def leg_lengths(network: Network, stops: Sequence[str], own: Pattern | None) -> tuple[Leg, ...]:
@@ -39,26 +40,35 @@ def leg_lengths(network: Network, stops: Sequence[str], own: Pattern | None) -> 
     legs = []
     for a, b in zip(stops, stops[1:]):
         own_km = _along(own, a, b) if own is not None else None
-        if own_km is not None:
-            leg = Leg(own_km, "line")
+        if own is not None and own_km is not None:
+            leg = Leg(own_km, "line", own.pattern_id)
         else:
             straight = _straight_km(network, a, b)
             shapes = [(km, p.pattern_id) for p, i in at.get(a, ()) if (km := _along(p, a, b, i)) is not None]
             km, pattern_id = min(shapes, default=(math.inf, ""))
-            leg = Leg(km, f"shape {pattern_id}") if km <= MAX_DETOUR * straight else Leg(straight, "straight")
+            leg = (Leg(km, f"shape {pattern_id}", pattern_id) if km <= MAX_DETOUR * straight
+                   else Leg(straight, "straight"))
         legs.append(replace(leg, km=max(leg.km, MIN_LEG_KM)))
     return tuple(legs)
 
 
-def _along(pattern: Pattern, a: str, b: str, start: int = 0) -> float | None:
-    """km along ``pattern`` from ``a`` (at or after index ``start``) to the next ``b`` after it."""
+def along_indices(pattern: Pattern, a: str, b: str, start: int = 0) -> tuple[int, int] | None:
+    """Where ``pattern`` serves ``a`` (at or after index ``start``) and the next ``b`` after it."""
     stops = pattern.stop_ids
     if a not in stops[start:]:
         return None
     i = stops.index(a, start)
     if b not in stops[i + 1:]:
         return None
-    j = stops.index(b, i + 1)
+    return i, stops.index(b, i + 1)
+
+
+def _along(pattern: Pattern, a: str, b: str, start: int = 0) -> float | None:
+    """km along ``pattern`` from ``a`` (at or after index ``start``) to the next ``b`` after it."""
+    found = along_indices(pattern, a, b, start)
+    if found is None:
+        return None
+    i, j = found
     return (pattern.stop_dists[j] - pattern.stop_dists[i]) / 1000.0
 
 

@@ -24,8 +24,8 @@ from optimizer.timetable.model import (Binding, Construction, DirectionInput, Fr
                                        Timetable)
 from optimizer.timetable.settings import FleetLimit, Search, Weights
 from optimizer.timetable.short_turns import (ShortTurn, ShortTurnService, full_trip_plan, plan_short_turns,
-                                             residual_direction, short_departures)
-from transit.model.network import Trip
+                                             residual_direction, short_departures, short_turn_trips)
+from transit.model.network import Network, Pattern, Trip
 
 
 # A CP-SAT run shorter than this rarely improves on the dynamic program's timetable.
@@ -247,3 +247,18 @@ def _departures(direction: DirectionInput, plan: FrequencyPlan, fleet: FleetLimi
     if params.construction is Construction.EVEN_HEADWAY:
         return even_headway_departures(direction, plan.chosen())
     return optimize_departures(direction, plan.chosen(), fleet=fleet, weights=params.weights, search=search)
+
+
+def short_turn_day(network: Network, rebuilt: Rebuilt, service_id: str) -> tuple[Network, tuple[Trip, ...]]:
+    """The short-turn trips as trips of the draft, and the network with their stretches' patterns."""
+    patterns: dict[str, Pattern] = {}
+    trips: list[Trip] = []
+    for r in rebuilt.directions:
+        service = rebuilt.short_turns.get(r.key)
+        if service is not None and service.trips:
+            made, shorts = short_turn_trips(network, r.direction, service.trips, service_id)
+            patterns.update((p.pattern_id, p) for p in made)
+            trips += shorts
+    if not patterns:
+        return network, ()
+    return replace(network, patterns={**network.patterns, **patterns}), tuple(trips)

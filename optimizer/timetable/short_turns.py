@@ -33,10 +33,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
+from optimizer.timetable.draft import new_trip_id
 from optimizer.timetable.frequencies import (HOUR_S, BinPolicy, bin_frequencies, bin_periods, daily_peak_load_point,
                                              period_policy)
 from optimizer.timetable.kpis import Crowding, crowding
 from optimizer.timetable.model import BinFrequency, Binding, DirectionInput, FrequencyPlan, LoadProfile
+from transit.model.network import Network, Pattern, Trip
 
 STABLE_SHARE = 0.5  # a stretch is planned when more than this share of a period's bins hint it
 _FREQUENCY_TOLERANCE = 1e-9  # below this a short-turn service is not worth running
@@ -70,6 +72,7 @@ class ShortTrip:
     origin_s: int  # when a full trip would have left the route's first stop to be there then
     arrivals: tuple[int, ...]  # offsets from ``depart_s`` at the stretch's stops (the full trip's times)
     departures: tuple[int, ...]
+    first_stop: int  # the index of the stretch's first stop on the line's pattern
 
     @property
     def trip_time_s(self) -> int:
@@ -248,7 +251,29 @@ def _short_trip(direction: DirectionInput, turn: ShortTurn, depart_s: int, previ
     zero = running.departures[b][turn.first_segment]
     arrivals = tuple(max(t - zero, 0) for t in running.arrivals[b][stops])
     departures = tuple(t - zero for t in running.departures[b][stops])
-    return ShortTrip(depart_s, depart_s - zero, arrivals, departures)
+    return ShortTrip(depart_s, depart_s - zero, arrivals, departures, turn.first_segment)
+
+
+def short_turn_trips(network: Network, direction: DirectionInput, trips: Sequence[ShortTrip],
+                     service_id: str) -> tuple[tuple[Pattern, ...], tuple[Trip, ...]]:
+    """``trips`` as trips of a draft: each stretch a pattern of its own
+    (``<line pattern>~short-<first>-<last>``, stop indices on the line's pattern,
+    on its shape), ids ``<route>-<direction>-<service>-<HHMM>-short``."""
+    line = network.patterns[direction.profile.pattern_id]
+    patterns: dict[str, Pattern] = {}
+    made = []
+    for trip in trips:
+        first, end = trip.first_stop, trip.first_stop + len(trip.arrivals)
+        pattern_id = f"{line.pattern_id}~short-{first}-{end - 1}"
+        pattern = patterns.setdefault(pattern_id, replace(
+            line, pattern_id=pattern_id, stop_ids=line.stop_ids[first:end], stop_dists=line.stop_dists[first:end],
+            stop_sequences=line.stop_sequences[first:end]))
+        made.append(Trip(new_trip_id(direction.route_id, direction.direction_id, service_id, trip.depart_s) + "-short",
+                         direction.route_id, service_id, pattern_id, direction.direction_id, None,
+                         network.stops[pattern.stop_ids[-1]].name,
+                         tuple(trip.depart_s + a for a in trip.arrivals),
+                         tuple(trip.depart_s + d for d in trip.departures)))
+    return tuple(patterns.values()), tuple(made)
 
 
 def _outside_need(direction: DirectionInput, frequency: BinFrequency, outside: Sequence[int], policy: BinPolicy,

@@ -12,6 +12,7 @@ from feeds.timetables.study import parse_study
 from optimizer.timetable.errors import InputError
 from tests.simulator.helpers import WEEKDAY
 from transit.cli import EXIT_INVALID_INPUT
+from transit.gtfs.feed import load_feed
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "study-tourist-fleet.toml"
 
@@ -89,15 +90,14 @@ def test_a_fleet_cut_is_shown_beside_the_live_version(transit, tmp_path: Path,  
     assert "cannot read it" in capsys.readouterr().err
 
 
-def test_short_turns_are_shown_but_never_saved(transit, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_short_turns_are_shown_and_saved_when_asked(transit, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
     study = tmp_path / "short.toml"
     study.write_text(f'name = "short turns"\nday = {WEEKDAY}\nbudget_s = 0\nshort_turns = true\n', encoding="utf-8")
     assert parse_study(study.read_text(encoding="utf-8"), str(study)).run.short_turns
     assert transit("study", str(study)) == 0
     assert "not stored" in capsys.readouterr().out
-    assert transit("study", str(study), "--save") == EXIT_INVALID_INPUT
-    assert "--save: a study with short_turns is not stored" in capsys.readouterr().err
+    assert transit("study", str(study), "--save") == 0 and "stored as draft 1" in capsys.readouterr().out
 
 
 LINES_STUDY = """
@@ -161,8 +161,17 @@ def test_a_line_extended_and_a_new_line_are_shown_beside_the_live_version(  # ty
     assert "what the line changes did" in out and "L2-0-S12" in out and "N1" in out
     assert "0 -> 200" in out and "/ -" in out  # the new line's riders; no live side to compare it with
     assert "not stored" in out and "the rebuilt day" in out
-    assert transit("study", str(study), "--save") == EXIT_INVALID_INPUT
-    assert "--save" in capsys.readouterr().err
+    # Stored: its GTFS has the changed and new lines' patterns, and imports as a version.
+    assert transit("study", str(study), "--save") == 0 and "stored as draft 1" in capsys.readouterr().out
+    assert transit("drafts", "show", "1") == 0 and "N1" in capsys.readouterr().out
+    exported = tmp_path / "draft.zip"
+    assert transit("drafts", "export", "1", "--out", str(exported)) == 0
+    network = load_feed(exported.read_bytes(), "draft.zip").network
+    new_line = {network.patterns[t.pattern_id].stop_ids for t in network.trips.values() if t.route_id == "N1"}
+    assert ("L1-0-S03", "L2-0-S03", "L2-0-S06") in new_line and network.routes["N1"].route_type == 3
+    assert any(p.route_id == "L1" and p.stop_ids[-1] == "L2-0-S12" for p in network.patterns.values())
+    capsys.readouterr()
+    assert transit("import-gtfs", str(exported)) == 0
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[[line_changes]]\nroute = "L1"\ndirection = 0\ncut_after = "L1-0-S01"\n', encoding="utf-8")

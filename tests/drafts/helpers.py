@@ -1,10 +1,14 @@
 """A line direction of a stored network as the timetable engine's input, built
 from its own trips in a few lines (running times from the first trip of each
-hour, a made-up even demand), and a new even-headway timetable for it."""
+hour, a made-up even demand), and a new even-headway timetable for it; where
+gtfs-validator is."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections import Counter
+from pathlib import Path
 
 from optimizer.timetable.draft import RebuiltDirection
 from optimizer.timetable.model import DirectionInput, LoadProfile, Period, RunningTimes, Status, Timetable
@@ -37,3 +41,9 @@ def rebuild_evenly(network: Network, services: frozenset[str], route_id: str, di
     inputs = DirectionInput(route_id, direction_id, profile, running, (period,), first, last, capacity, 300)
     departures = tuple(range(first, last + 1, headway_s))
     return RebuiltDirection(inputs, Timetable(route_id, direction_id, departures, "even_headway", Status.CONSTRUCTED))
+
+
+def gtfs_validator() -> str | None:
+    """MobilityData's gtfs-validator on the PATH or beside this Python, if installed."""
+    beside_python = Path(sys.executable).with_name("gtfs-validator")
+    return shutil.which("gtfs-validator") or (str(beside_python) if beside_python.exists() else None)

@@ -5,9 +5,7 @@ written; blocks come from the engine, or from FIFO chaining when it fails."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from feeds.drafts.make import BaseSchedule, DraftRequest, NewDraft, headline, ma
 from feeds.schedules.days import DayType, typical_day
 from feeds.schedules.depots import DepotSite, demo_city_depots
 from optimizer.timetable.draft import BlockSource
-from tests.drafts.helpers import rebuild_evenly
+from tests.drafts.helpers import gtfs_validator, rebuild_evenly
 from tests.schedules.smallcity import read_zip_table, small_city_zip
 from transit.gtfs.feed import load_feed
 from transit.gtfs.problems import Level
@@ -79,14 +77,9 @@ def test_the_kpis_and_diff_compare_the_same_day(demo_draft: NewDraft) -> None:
     json.dumps([kpis, diff, demo_draft.params, demo_draft.notes])  # all of it storable as jsonb
 
 
-def _validator() -> str | None:
-    beside_python = Path(sys.executable).with_name("gtfs-validator")
-    return shutil.which("gtfs-validator") or (str(beside_python) if beside_python.exists() else None)
-
-
 @pytest.mark.slow
 def test_the_demo_draft_has_no_gtfs_validator_errors(demo_draft: NewDraft, tmp_path: Path) -> None:
-    validator = _validator()
+    validator = gtfs_validator()
     if validator is None:
         pytest.skip("gtfs-validator not installed (pip install gtfs-validator, the 'test' extra)")
     feed = tmp_path / "draft.zip"

@@ -10,9 +10,10 @@ from rich.console import Console
 from feeds.timetables.summary import short_turns_table
 from optimizer.timetable.frequencies import frequency_plan
 from optimizer.timetable.model import Construction, DirectionInput, LoadProfile, Method, Period, RunningTimes
-from optimizer.timetable.rebuild import Rebuilt, RebuildParams, rebuild_lines
+from optimizer.timetable.rebuild import Rebuilt, RebuildParams, rebuild_lines, short_turn_day
 from optimizer.timetable.short_turns import (ShortTurn, plan_short_turns, short_departures, short_turn_report,
                                              split_estimate, stable_stretch, vehicle_hours)
+from transit.model.network import Network, Pattern, Route, Stop
 
 H = 3600
 SEGMENT_S = 180  # each 1 km segment takes 3 min: a full trip 24 min, the stretch (3 segments) 9 min
@@ -103,7 +104,7 @@ def test_short_trips_fall_between_full_ones_at_the_stretchs_first_stop() -> None
         # evenly between them: within a grid step of an equal split
         share = (trip.depart_s - before) / (after - before)
         assert min(abs(share - k / n) for n in (2, 3, 4) for k in range(1, n)) * (after - before) <= 30
-        assert trip.origin_s == trip.depart_s - 2 * SEGMENT_S
+        assert trip.origin_s == trip.depart_s - 2 * SEGMENT_S and trip.first_stop == 2
 
 
 def test_short_departures_split_a_gap_evenly() -> None:
@@ -156,3 +157,23 @@ def test_the_summary_shows_them_live_against_draft() -> None:
     text = console.export_text()
     assert "S2-S5" in text and f"{report.full_trips} + {report.short_trips}" in text
     assert f"{report.live.vehicle_hours:.1f} -> {report.draft.vehicle_hours:.1f}" in text
+
+
+def test_the_short_trips_become_draft_trips_on_a_pattern_of_the_stretch() -> None:
+    direction = _direction(PEAKED)
+    built = _rebuild(direction, True)
+    stops = {f"S{i}": Stop(f"S{i}", f"stop {i}", 35.0 + i * 0.009, 109.0) for i in range(9)}
+    line = Pattern("P1", "R1", 0, "SH1", tuple(stops), tuple(1000.0 * i for i in range(9)), tuple(range(1, 10)))
+    network = Network("tc", "Asia/Shanghai", stops, {"R1": Route("R1", "1", "", 3)}, {}, {"P1": line}, {}, {})
+    with_stretch, trips = short_turn_day(network, built, "WK")
+    shorts = built.short_turns[("R1", 0)].trips
+    assert len(trips) == len(shorts) > 0
+    [pattern] = set(with_stretch.patterns) - {"P1"}
+    stretch = with_stretch.patterns[pattern]
+    assert (pattern, stretch.stop_ids, stretch.stop_dists, stretch.stop_sequences, stretch.shape_id) == (
+        "P1~short-2-5", ("S2", "S3", "S4", "S5"), (2000.0, 3000.0, 4000.0, 5000.0), (3, 4, 5, 6), "SH1")
+    for trip, short in zip(trips, shorts):
+        assert (trip.pattern_id, trip.start, trip.end, trip.headsign) == (
+            pattern, short.depart_s, short.depart_s + 3 * SEGMENT_S, "stop 5")
+        assert trip.trip_id.endswith("-short") and trip.service_id == "WK"
+    assert short_turn_day(network, _rebuild(direction, False), "WK") == (network, ())
