@@ -272,7 +272,9 @@ async def open_service(
     """Open the store and the first generation on the live version (see
     ``_open_generation``), then follow the live version (``Service``); close
     them in reverse on exit. ``wall_clock`` dates the service days of
-    publications and console acts (the demo's service clock is simulated)."""
+    publications and console acts (the demo's service clock is simulated,
+    as is any service given ``start``: a simulated day's reports fed in over
+    its sockets, scripts/bench_live_vs_replay.py)."""
     async with open_store(config) as pool:
         if demo:
             await ensure_demo_schedule(pool, config, console)
@@ -301,12 +303,13 @@ async def _first(pool: Pool, config: Config, console: Console, *, demo: bool, da
                  start: clock_time | None, wall_clock: Callable[[], float],
                  ) -> tuple[_Prepared, Callable[[], float]]:
     """The live version as a starting service runs it, prepared, and the
-    service's clock: the wall clock, or in the demo a simulated one from
-    ``day`` and ``start``."""
+    service's clock: the wall clock, or in the demo (and wherever ``start``
+    is given: a simulated day fed from outside) a simulated one from ``day``
+    and ``start``."""
     with steps(console, "loading the live schedule") as note:
         schedule = await open_live_schedule(pool, wall_clock(), note)
     clock: Callable[[], float] = time.time
-    if demo:
+    if demo or start is not None:
         timezone = schedule.network.timezone
         begin = demo_start(day, start, datetime.fromtimestamp(wall_clock(), ZoneInfo(timezone)), timezone)
         clock = SimulatedClock(begin.timestamp(), config.speed, time.monotonic())

@@ -29,6 +29,15 @@ def to_vehicle_report(loc: Location, vehicle_id: str, received_at: float) -> Veh
     )
 
 
+def to_location(report: VehicleReport) -> Location:
+    """The 0x0200 fix a terminal sends for ``report`` (the inverse of
+    ``to_vehicle_report``, to the wire's precision: 1e-6 degree, 0.1 km/h,
+    whole degrees of heading, whole seconds)."""
+    return Location.at(report.lat, report.lon, report.timestamp,
+                       speed_mps=max(0.0, report.speed_mps or 0.0),
+                       direction=round(report.bearing or 0.0) % 360)
+
+
 def list_locations(body: Location | BatchLocation) -> tuple[Location, ...]:
     """The fixes a 0x0200 or 0x0704 body carries."""
     return body.items if isinstance(body, BatchLocation) else (body,)

@@ -23,7 +23,7 @@ from feeds.jt808.codec import encode
 from feeds.jt808.framing import FrameError, FrameSplitter
 from feeds.jt808.codec import decode_frame
 from feeds.jt808.messages import BatchKind, BatchLocation, Location
-from feeds.jt808.reports import list_locations, to_vehicle_report
+from feeds.jt808.reports import list_locations, to_location, to_vehicle_report
 from feeds.replay.readers import BadRow, ReadResult
 from transit.records import VehicleReport
 
@@ -52,11 +52,7 @@ def write_jt808_capture(
     with path.open("wb") as out:
         for report in reports:
             phone = phones.get(report.vehicle_id, report.vehicle_id)
-            location = Location.at(
-                report.lat, report.lon, report.timestamp,
-                speed_mps=max(0.0, report.speed_mps or 0.0),
-                direction=round(report.bearing or 0.0) % 360,
-            )
+            location = to_location(report)
             if report.received_at - report.timestamp > 60.0:
                 held = backlog.setdefault(phone, [])
                 held.append(location)

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from transit.live.tracking import LiveSnapshot, LiveTracking
 from transit.model.network import Network
+from transit.prediction.ensemble import Predicts
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.tracker import Tracker, TrackingParams
 
@@ -142,6 +143,7 @@ def replay_days(
     on_snapshot: SnapshotSink | None = None,
     progress: Progress | None = None,
     observer: DayObserver | None = None,
+    predictor: Predicts | None = None,
     params: TrackingParams = TrackingParams(),
     timer: Callable[[], float] = time.perf_counter,
 ) -> ReplayResult:
@@ -151,6 +153,8 @@ def replay_days(
     ``on_snapshot`` gets the live snapshot each time the simulated clock
     passes a multiple of ``snapshot_every_s``; ``progress`` is called with
     (reports applied, total reports); ``observer`` follows each day and batch.
+    With ``predictor`` the live state predicts as the service's does, so each
+    snapshot holds the prediction board the service would serve.
     """
     clock = _SimulatedClock()
     emitted: list[StopEvent] = []
@@ -161,7 +165,7 @@ def replay_days(
             on_events(events)
 
     tracker = Tracker(network, params, assignments=assignments)
-    live = LiveTracking(tracker, clock, on_events=sink)
+    live = LiveTracking(tracker, clock, on_events=sink, predictor=predictor)
     counter = _ProgressCounter(progress, sum(len(d.reports) for d in days))
     snapshots = _Snapshots(snapshot_every_s, on_snapshot)
     results: list[DayResult] = []

@@ -14,7 +14,8 @@ from feeds.jt808.messages import (
     Heartbeat, Location, Logout, Message, MsgId, PlatformGeneralResponse, Registration,
     RegistrationResponse, Subpackage, TerminalGeneralResponse, Unsupported,
 )
-from feeds.jt808.reports import to_vehicle_report
+from feeds.jt808.reports import to_location, to_vehicle_report
+from transit.records import VehicleReport
 
 PHONE = "13800138000"
 NOON = datetime(2024, 5, 1, 12, 30, 15, tzinfo=GMT8).timestamp()
@@ -89,6 +90,15 @@ def test_location_fields_to_a_vehicle_report() -> None:
     assert report.bearing == 271
     assert report.source == "jt808"
     assert report.received_at == NOON + 2
+
+
+def test_a_report_sent_as_a_fix_reads_back_to_the_wire_precision() -> None:
+    sent = VehicleReport("TC0001", NOON + 0.7, 34.9012341, 108.9456789, 8.33, 271.6, "sim", NOON + 1.2)
+    back = to_vehicle_report(decode_frame(encode(to_location(sent), phone="13900000001", flow=1)).body,
+                             "TC0001", sent.received_at)
+    assert back is not None
+    assert (back.timestamp, back.lat, back.lon, back.bearing) == (NOON, 34.901234, 108.945679, 272.0)
+    assert back.speed_mps == pytest.approx(8.33, abs=0.03)
 
 
 def test_south_latitude_and_west_longitude_come_from_status_bits() -> None:

@@ -8,7 +8,10 @@ acknowledged, and then show in the app API, the GTFS-RT feed and /metrics.
 from __future__ import annotations
 
 import time
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -21,7 +24,8 @@ from feeds.jt808.messages import (
 )
 from feeds.jt808.terminal import TerminalClient, log_in
 from tests.service.conftest import NEAR_S2
-from transit.bootstrap import Service
+from transit.bootstrap import Service, open_service
+from transit.config import Config
 from transit.store.reports import list_reports
 
 async def get_json(session: aiohttp.ClientSession, url: str) -> dict:  # type: ignore[type-arg]
@@ -147,3 +151,17 @@ async def test_a_registered_reader_pushes_taps_through_the_wiring(
     assert (metrics["tap_push"]["taps_stored"], metrics["tap_push"]["duplicates"]) == (1, 1)
     assert metrics["tap_push"]["readers"]["SN-1"]["vehicle_id"] == "TC0003"
     assert metrics["ingest"]["taps_duplicate"] == 1
+
+
+async def test_a_service_given_a_start_runs_on_a_simulated_clock_from_it(
+    tiny_store: asyncpg.Pool, empty_database_url: str, tmp_path: Path
+) -> None:
+    """As the live-equals-replay benchmark starts it: a simulated day's reports
+    fed over its sockets at that day's times (scripts/bench_live_vs_replay.py)."""
+    day, start = date(2026, 3, 11), clock_time(12, 0)
+    config = Config(database_url=empty_database_url, data_dir=tmp_path, http_port=0, jt808_port=0)
+    async with open_service(config, Console(quiet=True), demo=False, day=day, start=start) as running:
+        now = running.context.clock()
+        zone = ZoneInfo(running.context.network.timezone)
+    begin = datetime.combine(day, start, tzinfo=zone).timestamp()
+    assert begin <= now < begin + 60
