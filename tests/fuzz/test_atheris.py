@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz.conftest import ROOT
+from tests.script_modules import SCRIPTS
 
 pytest.importorskip("atheris", reason="atheris is not installed (.venv/bin/pip install atheris); "
                                       "the hypothesis tests in tests/fuzz still run")
@@ -24,9 +24,9 @@ def test_every_atheris_target_runs_without_a_crash(tmp_path: Path) -> None:
     # All at once: each run is mostly start-up and its fixed fuzzing time.
     runs = {
         target: subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "fuzz.py"), "--target", target,
+            [sys.executable, str(SCRIPTS / "fuzz.py"), "--target", target,
              "--seconds", str(SECONDS), "--work-dir", str(tmp_path / target)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=SCRIPTS.parent,
         )
         for target in TARGETS
     }

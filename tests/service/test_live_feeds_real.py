@@ -6,31 +6,18 @@ runs both real cases for longer)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.script_modules import load_script
 from transit.records import VehicleReport
 
 WMATA = Path("/work/shared/data/wmata-2026-02-16")
 
 
-def load_script() -> ModuleType:
-    """scripts/ is no package: the script is loaded from its file."""
-    path = Path(__file__).resolve().parents[2] / "scripts" / "validate_live_feeds.py"
-    spec = importlib.util.spec_from_file_location("validate_live_feeds", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-script = load_script()
+script = load_script("validate_live_feeds")
 
 
 def test_a_pushed_report_carries_the_feeds_trip_descriptor() -> None:
