@@ -18,6 +18,10 @@ direction the feed gives with each fix (a trip descriptor without a trip;
 ``transit.tracking.descriptors``). Baselines in the same run: delay carried
 forward and the schedule; ``published`` is the self-checking blend
 (transit/prediction/ensemble.py). Skips with a message when the data is absent.
+Per bucket, the share of buses inside each band and its width: the model's own,
+the published one before calibration, calibrated (free to narrow) and as published
+now (``prediction_outputs.band_lines``; docs/prediction.md, "Bands calibrated on
+recent errors").
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pathlib import Path
 from feeds.kaohsiung.case import build_case
 from feeds.kaohsiung.files import CaseFiles, write_case
 from feeds.kaohsiung.source import read_week
+from feeds.replay.prediction_outputs import FREE_BANDS, band_lines
 from feeds.replay.predictions import (
     DCF, MODEL, PUBLISHED, PredictionReplay, actual_from_passages, service_dates,
 )
@@ -92,6 +97,8 @@ def print_predictions(network: Network, replay: PredictionReplay, truth: Sequenc
     print("   columns: MAE (s), bias = actual - predicted (s), share inside the band")
     for method, name in METHODS[:2]:
         print(f"   {name}: {_verdict(scores, method)}")
+    for line in band_lines(day.records, actual, FREE_BANDS.band.coverage, REPORT_BUCKETS):
+        print("   " + line)
 
 
 def _cell(s: BucketScore) -> str:
@@ -122,7 +129,7 @@ def run(label: str, network: Network, days: Sequence[LoadedDay], truth: Sequence
         assignments: Mapping[tuple[date, str], str] | None, publish_every: float,
         descriptors: bool) -> None:
     started = time.perf_counter()
-    replay = PredictionReplay(network, (len(days) - 1,), publish_every_s=publish_every)
+    replay = PredictionReplay(network, (len(days) - 1,), publish_every_s=publish_every, ensemble=FREE_BANDS)
     replayed = [d.day if descriptors else without_trip_descriptors(d.day) for d in days]
     result = replay_days(network, replayed, assignments=assignments, observer=replay)
     scored = replay.days[0]

@@ -17,6 +17,10 @@ scripts/bench_replay.py), and without assignments with and without the trip
 descriptors the feed sends on each report (trip, route, direction): the
 tracker takes the named trip where the bus is on it. ``--no-trip-descriptors``
 drops them from every case, and prints the two cases of before they were read.
+Per bucket, the share of buses inside each band and its width: the model's own,
+the published one before calibration, calibrated (free to narrow) and as published
+now (``prediction_outputs.band_lines``; docs/prediction.md, "Bands calibrated on
+recent errors").
 Skips with a message when the data is absent.
 """
 
@@ -29,8 +33,8 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-from feeds.replay.prediction_outputs import bench_lines
-from feeds.replay.predictions import MODEL, PUBLISHED, PredictionReplay, score_replay
+from feeds.replay.prediction_outputs import FREE_BANDS, band_lines, bench_lines
+from feeds.replay.predictions import MODEL, PUBLISHED, PredictionReplay, replay_truth, score_replay
 from feeds.replay.runner import ReplayDay, replay_days, without_trip_descriptors
 from feeds.replay.scoring import assignments_from_feed
 from feeds.replay.sources import LoadedDay, load_day
@@ -46,13 +50,16 @@ UP_TO_S = 900  # "every bucket up to 15 minutes"
 def run(label: str, network: Network, loaded: LoadedDay, replayed: ReplayDay,
         assignments: Mapping[tuple[date, str], str] | None, publish_every: float) -> None:
     started = time.perf_counter()
-    predictions = PredictionReplay(network, (0,), publish_every_s=publish_every)
+    predictions = PredictionReplay(network, (0,), publish_every_s=publish_every, ensemble=FREE_BANDS)
     result = replay_days(network, [replayed], assignments=assignments, observer=predictions)
     scores = score_replay(network, predictions.days, [loaded], result.days)
     day = predictions.days[0]
     print(f" {label}: {day.publications:,} publications, {len(day.records[MODEL]):,} stop predictions "
           f"up to 30 min ahead ({time.perf_counter() - started:.1f} s); truth: {scores.truth}")
     for line in bench_lines(scores):
+        print("  " + line)
+    actual, _ = replay_truth(network, predictions.days, [loaded], result.days)
+    for line in band_lines(day.records, actual, FREE_BANDS.band.coverage):
         print("  " + line)
     upto = [i for i, (_, high, _, _) in enumerate(BUCKETS) if high <= UP_TO_S]
     for method in (MODEL, PUBLISHED):

@@ -7,14 +7,20 @@ from __future__ import annotations
 import csv
 import math
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from feeds.replay.predictions import DCF, METHODS, MODEL, PUBLISHED, SCHEDULE, PredictionScores
-from transit.prediction.scoring import BUCKETS, PredictionRecord
+from feeds.replay.predictions import DCF, METHODS, MODEL, PUBLISHED, SCHEDULE, ActualTimes, PredictionScores
+from transit.prediction.ensemble import EnsembleParams
+from transit.prediction.scoring import BUCKETS, BandKind, PredictionRecord, score_bands
 
 PREDICTION_COLUMNS = ("made_at", "vehicle_id", "service_date", "trip_id", "stop_sequence", "stop_id",
                       "predicted_arrival")
+# For the benchmarks: the bands as calibrated, free to narrow, are recorded;
+# what the service publishes (never narrower than the normal band of the
+# uncertainty) is their union with that band, computed when scoring
+# (``band_lines``): both are measured in one run, on the same published times.
+FREE_BANDS = EnsembleParams(band_widen_only=False)
 TABLE_COLUMNS = ("horizon", "method", "count", "mae_s", "median_abs_s", "p90_abs_s", "bias_s",
                  "within_band", "mae_change_vs_dcf")
 
@@ -73,6 +79,27 @@ def bench_lines(scores: PredictionScores) -> list[str]:
                  "share inside the band; published: the model checked against its recent errors "
                  "(transit/prediction/ensemble.py); MAE vs DCF: how much lower the MAE is than "
                  "delay carried forward's (positive: better), as in scripts/bench_prediction.py")
+    return lines
+
+
+def band_lines(records: Mapping[str, Sequence[PredictionRecord]], actual: ActualTimes, coverage: float,
+               buckets: Sequence[tuple[float, float, float, float]] = BUCKETS) -> list[str]:
+    """Per horizon, how often the bus came inside the band a passenger is shown
+    (``coverage`` aimed at) and how wide it was: the model's own band; the
+    published one before calibration (the normal band of its uncertainty);
+    calibrated and free to narrow (``records`` made with ``FREE_BANDS``); and
+    calibrated but never narrower than before (what the service publishes)."""
+    bands = (("model", MODEL, BandKind.NORMAL), ("published before", PUBLISHED, BandKind.NORMAL),
+             ("calibrated, free", PUBLISHED, BandKind.CALIBRATED),
+             ("published: widen only", PUBLISHED, BandKind.WIDENED))
+    scores = [score_bands(records[method], actual, kind, coverage, buckets) for _, method, kind in bands]
+    lines = [f"bands ({coverage:.0%} aimed at): share of buses inside; median half-width, "
+             "median early / late offsets (s)",
+             f"{'horizon':>9}" + "".join(f"{name:>30}" for name, _, _ in bands)]
+    for i, bucket in enumerate(scores[0]):
+        cells = "".join(f"{s[i].covered:6.1%} {s[i].median_half_width_s:5.0f} "
+                        f"{s[i].median_early_s:+5.0f}/{s[i].median_late_s:+5.0f}".rjust(30) for s in scores)
+        lines.append(f"{bucket.label:>9}{cells}")
     return lines
 
 

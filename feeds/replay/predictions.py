@@ -35,7 +35,8 @@ from transit.model.network import Network
 from transit.model.service_days import active_service_ids
 from transit.prediction.accuracy import Accuracy
 from transit.prediction.baselines import delay_carried_forward, schedule_only
-from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, SCHEDULE, SelfCheckingPredictor
+from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, SCHEDULE, EnsembleParams, SelfCheckingPredictor
+from transit.prediction.calibration import BandCalibrator
 from transit.prediction.history import History, learn_history
 from transit.prediction.predictor import PredictionParams, Predictor
 from transit.prediction.scoring import BucketScore, PredictionRecord, score_predictions, to_records
@@ -88,26 +89,30 @@ class PredictionReplay:
     of the days in ``score_days`` (0-based). Read ``days`` after the replay."""
 
     def __init__(self, network: Network, score_days: Iterable[int], *, publish_every_s: float = 60.0,
-                 history: History = History(), params: PredictionParams = PredictionParams()) -> None:
+                 history: History = History(), params: PredictionParams = PredictionParams(),
+                 ensemble: EnsembleParams = EnsembleParams()) -> None:
         if publish_every_s <= 0:
             raise ValueError(f"publication interval must be positive, not {publish_every_s}")
         self._network = network
         self._score_days = frozenset(score_days)
         self._publish_every = publish_every_s
         self._params = params
+        self._ensemble = ensemble
         self.history = history
         self.days: list[DayPredictions] = []
         self._services: dict[date, frozenset[str]] = {}
-        # The published predictions' judge keeps what it learned from day to
-        # day, as a service running for days would.
+        # The published predictions' judge (and the bands' recent errors)
+        # keeps what it learned from day to day, as a service running for days would.
         self.accuracy = Accuracy()
+        self.bands = BandCalibrator(ensemble.band)
         self._predictor = Predictor(network, history, params)
-        self._checker = SelfCheckingPredictor(network, self._predictor, self.accuracy)
+        self._checker = SelfCheckingPredictor(network, self._predictor, self.accuracy, ensemble, self.bands)
         self._day: _DayRecorder | None = None
 
     def start_day(self, index: int, day: ReplayDay) -> None:
         self._predictor = Predictor(self._network, self.history, self._params)
-        self._checker = SelfCheckingPredictor(self._network, self._predictor, self.accuracy)
+        self._checker = SelfCheckingPredictor(self._network, self._predictor, self.accuracy, self._ensemble,
+                                              self.bands)
         self._day = _DayRecorder(index, day.label, self.history.days) if index in self._score_days else None
 
     def after_batch(self, snapshot: LiveSnapshot, batch: Sequence[VehicleReport],
@@ -205,9 +210,18 @@ def score_days(days: Sequence[DayPredictions], actual: ActualTimes, truth: str,
 def score_replay(network: Network, days: Sequence[DayPredictions], loaded: Sequence[LoadedDay],
                  results: Sequence[DayResult], truth: Sequence[TruePassage] | None = None) -> PredictionScores:
     """Score the recorded ``days`` of a replay of ``loaded`` (which gave
-    ``results``), each against the best truth it has: ``truth`` (a file) when
-    given, else the passages observed in its reports when they name trips,
-    else the tracker's own stop events of that day."""
+    ``results``), each against the best truth it has (``replay_truth``)."""
+    actual, sources = replay_truth(network, days, loaded, results, truth)
+    described = "; ".join(f"day {d.index + 1}: {s}" for d, s in zip(days, sources))
+    return score_days(days, actual, described, sources)
+
+
+def replay_truth(network: Network, days: Sequence[DayPredictions], loaded: Sequence[LoadedDay],
+                 results: Sequence[DayResult], truth: Sequence[TruePassage] | None = None,
+                 ) -> tuple[dict[tuple[date, str, int], float], list[TruthSource]]:
+    """The times to score ``days`` against, and where they came from per day:
+    ``truth`` (a file) when given, else the passages observed in its reports
+    when they name trips, else the tracker's own stop events of that day."""
     actual: dict[tuple[date, str, int], float] = {}
     sources: list[TruthSource] = []
     for day in days:
@@ -222,8 +236,7 @@ def score_replay(network: Network, days: Sequence[DayPredictions], loaded: Seque
         else:
             sources.append(TruthSource.STOP_EVENTS)
             actual.update(actual_from_events(results[day.index].events, network))
-    described = "; ".join(f"day {d.index + 1}: {s}" for d, s in zip(days, sources))
-    return score_days(days, actual, described, sources)
+    return actual, sources
 
 
 def parse_day_numbers(text: str) -> tuple[int, ...]:

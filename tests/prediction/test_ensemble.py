@@ -14,6 +14,7 @@ from transit.model.network import Network
 from transit.model.service_days import active_service_ids
 from transit.prediction.accuracy import Accuracy, AccuracyKey, MethodAccuracy, bucket_of, pool
 from transit.prediction.baselines import delay_carried_forward
+from transit.prediction.calibration import CalibrationParams
 from transit.prediction.ensemble import DCF, MODEL, PUBLISHED, SCHEDULE, EnsembleParams, SelfCheckingPredictor
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
@@ -72,7 +73,8 @@ def first_arrivals(published: list[TripPrediction]) -> list[float]:
 
 def test_until_judged_often_enough_the_model_is_published_as_it_is(network: Network) -> None:
     model = ShiftedSchedule(network, 120.0)
-    checker = SelfCheckingPredictor(network, model, params=EnsembleParams(min_scored=50))
+    checker = SelfCheckingPredictor(network, model, params=EnsembleParams(
+        min_scored=50, band=CalibrationParams(min_errors=50)))  # nor enough errors for a band
     run_on_time(network, checker, buses=10)
     assert checker.predict(waiting("X")) == model.predict(waiting("X"))
     assert len(model.observed) == 10  # the model still learns from every stop event

@@ -4,7 +4,8 @@ learned, day 2 predicted and scored against the simulator's truth."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import math
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from tests.simulator.helpers import WEEKDAY, make_network
 from transit.cli import main
 from transit.gtfs.feed import load_feed
 from transit.model.network import Network
-from transit.prediction.scoring import BUCKETS
+from transit.prediction.scoring import BUCKETS, PredictionRecord
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -93,6 +94,27 @@ def test_publication_every_minute_per_vehicle_from_its_own_reports(replayed: Rep
     # The baselines were published from the same states at the same instants.
     assert {(r.vehicle_id, r.made_at) for r in day.records[DCF]} <= fixes
     assert all(r.predicted - r.made_at <= 1800.0 for r in day.records[MODEL])
+
+
+def test_published_bands_are_calibrated_and_replay_gives_them_again(two: TwoDays, replayed: Replayed) -> None:
+    """Day 2's published predictions carry bands calibrated on the errors
+    judged so far (the judge keeps day 1's), and a second replay of the same
+    days publishes exactly the same times and bands."""
+    (day,) = replayed.predictions.days
+    calibrated = [r for r in day.records[PUBLISHED] if not math.isnan(r.early_s)]
+    assert len(calibrated) > len(day.records[PUBLISHED]) / 2
+    assert all(r.early_s <= r.late_s for r in calibrated)
+    again = PredictionReplay(two.network, (1,))
+    replay_days(two.network, [d.day for d in replayed.loaded], observer=again)
+    first, second = day.records[PUBLISHED], again.days[0].records[PUBLISHED]
+    assert len(first) == len(second)
+    assert all(_same(a, b) for a, b in zip(first, second, strict=True))
+
+
+def _same(a: PredictionRecord, b: PredictionRecord) -> bool:
+    """Equal, NaN (no calibrated band) equal to NaN."""
+    return all(x == y or (isinstance(x, float) and math.isnan(x) and math.isnan(y))
+               for x, y in zip(astuple(a), astuple(b), strict=True))
 
 
 def test_table_has_five_buckets_for_four_methods(two: TwoDays, replayed: Replayed) -> None:

@@ -10,7 +10,8 @@ quarters of delay carried forward), judged on the same samples. The published
 time is the model, delay carried forward and those blends weighted by how far
 each one's recent MAE there is behind the best one's (falling off
 exponentially; the model alone until both have been judged often enough),
-with its uncertainty widened to what the published times recently missed by.
+with its uncertainty widened to what the published times recently missed by,
+and its band (``calibration.py``) the quantiles of their recent errors there.
 Where one method is clearly better it is nearly switched to; where their
 errors partly cancel, the blend that did best lately leads, so the published
 time is never much worse than the best of them, and the numbers say so.
@@ -39,8 +40,9 @@ from typing import Protocol
 from transit.model.network import Network
 from transit.model.service_days import active_service_ids
 from transit.prediction.accuracy import Accuracy, AccuracyKey, bucket_of
-from transit.prediction.scoring import BUCKETS
+from transit.prediction.scoring import BUCKETS, or_nan
 from transit.prediction.baselines import delay_carried_forward, schedule_only
+from transit.prediction.calibration import BandCalibrator, CalibrationParams, band_sigma, sigma_band
 from transit.prediction.types import StopPrediction, TripPrediction
 from transit.records import StopEvent
 from transit.tracking.state import VehicleState
@@ -74,6 +76,11 @@ class EnsembleParams:
     blend_scale: float = 0.05  # of the best candidate's MAE: how fast weight falls behind it
     horizon_s: float = 1800.0  # the scoring buckets' reach
     forget_after_s: float = 3600.0  # a sample whose stop was never reached is dropped
+    band: CalibrationParams = CalibrationParams()
+    # A calibrated band is never narrower than the published uncertainty's
+    # normal band: the judge sees smaller errors than passengers where the
+    # tracker is on a wrong trip (docs/prediction.md, "Bands calibrated on recent errors").
+    band_widen_only: bool = True
 
 
 _StopKey = tuple[date, str, int]  # service date, trip, stop sequence
@@ -81,7 +88,7 @@ _StopKey = tuple[date, str, int]  # service date, trip, stop sequence
 
 class SelfCheckingPredictor:
     def __init__(self, network: Network, model: Predicts, accuracy: Accuracy | None = None,
-                 params: EnsembleParams = EnsembleParams()) -> None:
+                 params: EnsembleParams = EnsembleParams(), bands: BandCalibrator | None = None) -> None:
         self._network = network
         self._model = model
         self.accuracy = accuracy if accuracy is not None else Accuracy()
@@ -89,6 +96,7 @@ class SelfCheckingPredictor:
         # not served (their method is the share of delay carried forward).
         self._blends = Accuracy()
         self._params = params
+        self.bands = bands if bands is not None else BandCalibrator(params.band)
         # Per stop, one row per sample, rows laid end to end in an array of
         # doubles: made at, then a time per SCORED_METHODS (NaN if none). A fleet
         # sampled every minute keeps ~30 min of them: as tuples of floats that
@@ -126,6 +134,13 @@ class SelfCheckingPredictor:
                     if not math.isnan(time):
                         key = AccuracyKey(trip.route_id, trip.direction_id, bucket, method)
                         self.accuracy.add(key, actual - time)
+                        told = bucket_of(time - made_at)
+                        if method == PUBLISHED and told is not None:
+                            # Keyed by the horizon the passenger was told, as
+                            # the band is looked up: by how late the bus came,
+                            # a late bus would land in a later bucket, and each
+                            # bucket's tails would be cut short.
+                            self.bands.add(trip.route_id, trip.direction_id, told, actual - time)
                 own, carried = predicted[_MODEL_AT], predicted[_DCF_AT]
                 if not (math.isnan(own) or math.isnan(carried)):
                     for share in BLEND_SHARES:
@@ -188,7 +203,7 @@ class SelfCheckingPredictor:
             if samples is None:
                 samples = self._pending[key] = array("d")
             samples.append(now)
-            samples.extend(_or_nan(said[m].get(key)) for m in SCORED_METHODS)
+            samples.extend(or_nan(said[m].get(key)) for m in SCORED_METHODS)
 
     def _blend(self, prediction: TripPrediction, carried_at: dict[tuple[str, int], float | None],
                leans: tuple[_Lean, ...]) -> TripPrediction:
@@ -213,9 +228,22 @@ class SelfCheckingPredictor:
                     None if stop.arrival is None else stop.arrival + shift,
                     None if stop.departure is None else stop.departure + shift,
                     max(stop.uncertainty_s, lean.sigma))
+            told = bucket_of(published - prediction.made_at)  # the band's key, as it is judged
+            band = None if told is None else leans[told].band
+            if band is not None:
+                stop = self._banded(stop, band)
             floor = stop.departure if stop.departure is not None else published
             stops.append(stop)
         return replace(prediction, stops=tuple(stops))
+
+    def _banded(self, stop: StopPrediction, band: tuple[float, float]) -> StopPrediction:
+        early, late = band
+        if self._params.band_widen_only:
+            normal_early, normal_late = sigma_band(stop.uncertainty_s, self._params.band.coverage)
+            early, late = min(early, normal_early), max(late, normal_late)
+        # The served uncertainty follows (GTFS-RT, the app, the signs carry one figure).
+        sigma = max(stop.uncertainty_s, band_sigma(early, late, self._params.band.coverage))
+        return replace(stop, uncertainty_s=sigma, early_s=early, late_s=late)
 
     def _lean_of(self, route_id: str, direction_id: int) -> tuple[_Lean, ...]:
         """Per horizon bucket, how the published time leans on each method
@@ -233,8 +261,9 @@ class SelfCheckingPredictor:
         n_published, mae_published, _ = self.accuracy.find(_with_method(key, PUBLISHED))
         enough = self._params.min_scored
         sigma = MAE_TO_SIGMA * mae_published if n_published >= enough else 0.0
+        band = self.bands.band(key.route_id, key.direction_id, key.bucket)
         if min(n_model, n_carried) < enough:
-            return _Lean(0.0, sigma)
+            return _Lean(0.0, sigma, band)
         # Candidates: (share of delay carried forward, recent MAE). Errors of
         # the two methods are strongly correlated (both start from the same
         # position and delay), so inverse-variance weights would pull a much
@@ -251,13 +280,14 @@ class SelfCheckingPredictor:
         scale = self._params.blend_scale * best + 1.0
         weights = [math.exp(-(mae - best) / scale) for _, mae in candidates]
         share = sum(w * s for w, (s, _) in zip(weights, candidates, strict=True)) / sum(weights)
-        return _Lean(share if share >= NEGLIGIBLE else 0.0, sigma)
+        return _Lean(share if share >= NEGLIGIBLE else 0.0, sigma, band)
 
 
 @dataclass(frozen=True, slots=True)
 class _Lean:
     carried: float  # the weight of delay carried forward (the model has the rest)
     sigma: float  # the least uncertainty to publish: what was recently missed by
+    band: tuple[float, float] | None  # (early, late) calibrated on recent errors; None: too few
 
 
 def _blend_method(share: float) -> str:
@@ -275,10 +305,6 @@ def _keys(prediction: TripPrediction) -> list[_StopKey]:
 
 def _times(predictions: Sequence[TripPrediction]) -> dict[_StopKey, float | None]:
     return {k: _time_of(s) for p in predictions for k, s in zip(_keys(p), p.stops, strict=True)}
-
-
-def _or_nan(time: float | None) -> float:
-    return math.nan if time is None else time
 
 
 def _time_of(stop: StopPrediction) -> float | None:

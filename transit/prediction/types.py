@@ -15,6 +15,11 @@ class StopPrediction:
     arrival: float | None  # Unix seconds; None at a trip's first stop
     departure: float | None  # None at a trip's last stop
     uncertainty_s: float  # one standard deviation of the arrival (departure at a first stop)
+    # The band passengers are shown, as offsets from the predicted time (early
+    # negative), where it was calibrated on recent errors (calibration.py);
+    # None: the normal band of ``uncertainty_s``.
+    early_s: float | None = None
+    late_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
