@@ -319,6 +319,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--save", type=Path, help="keep the live run (feeds read, reports sent) in this file")
     parser.add_argument("--load", type=Path, help="score a run kept with --save (give its --start and --minutes) instead of running live")
+    parser.add_argument("--replay-only", action="store_true",
+                        help="no live run: replay the reports from --start for --minutes, read every --poll-every s "
+                             "(the live run's instants), beside the replay from dawn (fast tracker checks)")
     args = parser.parse_args()
     from feeds.replay.predictions import actual_from_passages
     from feeds.replay.scoring import index_to_gtfs_sequences
@@ -330,7 +333,14 @@ def main() -> None:
     network = feed.network
     print(f"loop city {args.day}: {simulated.stats.vehicles} buses, {simulated.stats.trips} trips, "
           f"{len(simulated.reports):,} reports ({time.perf_counter() - started:.0f} s to simulate)")
-    if args.load is not None:
+    if args.replay_only:
+        began = datetime.combine(args.day, args.start, ZoneInfo(network.timezone)).timestamp()
+        feeding = Feeding(sent=sorted((r for r in simulated.reports
+                                       if began <= r.received_at < began + args.minutes * 60),
+                                      key=lambda r: r.received_at))
+        instants = [began + args.poll_every * k for k in range(1, int(args.minutes * 60 / args.poll_every) + 1)]
+        polled, load_live = [(at, b"") for at in instants], os.getloadavg()
+    elif args.load is not None:
         polled, feeding, began, load_live = pickle.loads(args.load.read_bytes())
     else:
         with tempfile.TemporaryDirectory(prefix="bench-live-replay-") as scratch:
@@ -342,7 +352,8 @@ def main() -> None:
         load_live = os.getloadavg()
         if args.save is not None:
             args.save.write_bytes(pickle.dumps((polled, feeding, began, load_live)))
-    print_feeding(feeding, began, args.minutes, network.timezone)
+    if not args.replay_only:
+        print_feeding(feeding, began, args.minutes, network.timezone)
     instants = [at for at, _ in polled]
     until = began + args.minutes * 60
     started = time.perf_counter()
@@ -354,11 +365,16 @@ def main() -> None:
     truth = index_to_gtfs_sequences(simulated.passages, network)
     actual = actual_from_passages(truth, network, [args.day])
     ran_by = {p.trip_id: p.vehicle_id for p in truth}
-    live = judge("live (served over HTTP)", polled, network, actual, ran_by)
     replay = judge("replay, the same reports", same, network, actual, ran_by)
     dawn = judge("replay from the start of the day", from_dawn, network, actual, ran_by)
     print(f"{len(polled)} reads of the feed every {args.poll_every:g} s; wrong: share made by another bus than "
           f"the one that ran the trip; right: MAE s of those made by the bus that ran it")
+    if args.replay_only:
+        print("no live run: the first column is the replay of the reports from the start, 'live' below is it")
+        print_side_by_side(replay, (dawn,))
+        print_worst(replay, actual, ran_by)
+        return
+    live = judge("live (served over HTTP)", polled, network, actual, ran_by)
     print_side_by_side(live, (replay, dawn))
     print_worst(live, actual, ran_by)
     before = "" if args.load is not None else f"before {load_before[0]:.2f}, "

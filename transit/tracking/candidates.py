@@ -17,6 +17,12 @@ CELL_M = 250.0
 # A bus first seen standing still is likelier waiting at a terminal for its
 # trip than stopped mid-route on another: that match costs as much as 10 min off schedule.
 STANDING_MID_ROUTE_COST_S = 600.0
+# A bus standing at a trip's first stop, guessed by position alone, takes a
+# trip due out longer ago than this only if no later departure there is in
+# sight: that trip is likelier run by a bus under way (issue 10: started
+# mid-day, a bus parked between trips took one gone 10 min before). Moving
+# off, it is matched as before, and its departure confirms its trip.
+LEFT_LONG_AGO_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,11 @@ def match_cost(candidate: Candidate, origin: float, now: float, *, at_start: boo
         wait = origin + candidate.trip.start - now
         return wait if wait >= 0 else -3.0 * wait
     return lateness_cost(candidate.deviation_s) + (STANDING_MID_ROUTE_COST_S if standing else 0.0)
+
+
+def left_long_ago(candidate: Candidate, origin: float, now: float) -> bool:
+    """The candidate trip was due to leave its first stop over LEFT_LONG_AGO_S before ``now``."""
+    return now - (origin + candidate.trip.start) > LEFT_LONG_AGO_S
 
 
 def nearest_departure(guessed: Trip, free: Sequence[Trip], departed_s: float) -> Trip:

@@ -21,7 +21,8 @@ from datetime import date
 from transit.model.network import Network, Trip
 from transit.records import StopEvent, VehicleReport
 from transit.tracking.candidates import (
-    Candidate, PatternGrid, list_candidates, match_cost, nearest_departure, trips_by_pattern,
+    Candidate, PatternGrid, left_long_ago, list_candidates, match_cost, nearest_departure,
+    trips_by_pattern,
 )
 from transit.tracking.descriptors import (
     DescriptorOutcome, DescriptorParams, RouteFilter, find_named_trip, find_route_filter,
@@ -309,8 +310,10 @@ class Tracker:
                                              early, self._params.match_late_s):
                 if self._taken(vehicle.vehicle_id, candidate, assigned is not None, t, at_start):
                     continue
-                cost = match_cost(candidate, self._days.origin(candidate.service_date), t,
-                                  at_start=at_start, standing=standing)
+                origin = self._days.origin(candidate.service_date)
+                cost = match_cost(candidate, origin, t, at_start=at_start, standing=standing)
+                if at_start and standing and assigned is None and left_long_ago(candidate, origin, t):
+                    cost += self._params.terminal_wait_s  # any next departure there is likelier its trip
                 if best is None or cost < best[0]:
                     best = (cost, candidate)
         if best is None:
