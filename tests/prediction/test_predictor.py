@@ -54,6 +54,17 @@ def test_without_history_the_schedule_is_followed(network: Network) -> None:
     assert following[0].stops[0].departure == pytest.approx(ORIGIN + 22440)
 
 
+def test_a_bus_matched_by_position_alone_predicts_only_its_own_trip(network: Network) -> None:
+    # Its block is a guess that may be another bus's: that bus's next trips
+    # are not this bus's to publish until the guess is confirmed.
+    predictor = Predictor(network, History())
+    confirmed = on_trip(ORIGIN + 6 * 3600 + 90, 2, 600.0, delay=30.0)
+    guessed = replace(confirmed, block_confirmed=False)
+    assert [p.trip.trip_id for p in predictor.predict(confirmed)][:2] == [TRIP, "L1-22440-1"]
+    assert [p.trip.trip_id for p in predictor.predict(guessed)] == [TRIP]
+    assert predictor.predict(guessed)[0] == predictor.predict(confirmed)[0]
+
+
 def test_a_late_arrival_at_the_terminal_keeps_the_minimum_recovery(network: Network) -> None:
     predictor = Predictor(network, History())
     late = 6 * 3600 + 540 + 400  # reaching the last stop 400 s late, into a 300 s layover

@@ -71,3 +71,25 @@ def test_a_bus_standing_at_the_first_stop_is_not_guessed_onto_a_trip_gone_long_a
     for dt in range(120, 240, 10):
         tracker.observe(at(network, "TC0005", now + dt, (dt - 120) * SPEED, SPEED))
     assert trips_of(tracker)["TC0005"] == "E-2"
+
+
+def test_a_block_guessed_from_position_is_confirmed_by_an_assignment_or_a_departure() -> None:
+    # At 08:06:40 TC0001 is under way 3.2 km along E-2 and TC0005 parked at
+    # the first stop; TC0009 runs E-1 by assignment. Only a bus assigned or
+    # seen leaving a first stop is surely on its block: the predictor
+    # publishes the block's next trips for it alone.
+    network = east_line(1800, 4)
+    origin = to_unix(DAY, 0, TZ)
+    now = origin + FIRST_S + 2 * 1800 + 400
+    tracker = Tracker(network, assignments={(DAY, "TC0009"): "B1"})
+    for dt in range(0, 120, 10):
+        tracker.observe(at(network, "TC0001", now + dt, (400 + dt) * SPEED, SPEED))
+        tracker.observe(at(network, "TC0005", now + dt, 0.0, 0.0))
+        tracker.observe(at(network, "TC0009", now + dt, (2200 + dt) * SPEED, SPEED))
+    states = {s.vehicle_id: s for s in tracker.list_states()}
+    assert {v: (s.trip.trip_id if s.trip else None, s.block_confirmed) for v, s in states.items()} == {
+        "TC0001": ("E-2", False), "TC0005": ("E-3", False), "TC0009": ("E-1", True)}
+    for dt in range(120, 240, 10):
+        tracker.observe(at(network, "TC0005", now + dt, (dt - 120) * SPEED, SPEED))
+    states = {s.vehicle_id: s for s in tracker.list_states()}
+    assert states["TC0005"].block_confirmed

@@ -189,8 +189,8 @@ class Predictor:
     # -- predicting ----------------------------------------------------------
 
     def predict(self, state: VehicleState) -> list[TripPrediction]:
-        """Predictions for the vehicle's trip from where it is, then its block's
-        next trips while they start within the horizon."""
+        """Predictions for the vehicle's trip from where it is, then, once its
+        block is confirmed, the block's next trips while they start within the horizon."""
         ref = state.trip
         if ref is None or ref.trip_id not in self._network.trips or state.off_route:
             # Off its route (a detour, another line, a deadhead): where and
@@ -205,6 +205,10 @@ class Predictor:
             self._shrinkage.prior_weight)
         current = self._predict_trip(trip, ref, state, residual)
         predictions = [current]
+        if not state.block_confirmed:
+            # A bus matched by position alone may be running another bus's
+            # block: its next trips would stand for that bus's (issue 10).
+            return predictions
         block = block_trips_on(self._network, ref.block_id, self._services(ref.service_date))
         position = block.index(trip.trip_id) + 1 if trip.trip_id in block else len(block)
         end, variance = current.stops[-1].arrival, current.stops[-1].uncertainty_s ** 2

@@ -235,7 +235,7 @@ def vehicle_state(report: VehicleReport, run: Run | None, off_route_fixes: int) 
                      run.service_date, run.trip.start, run.trip.block_id),
         stop_index=index, stop_sequence=run.pattern.sequence_at(index),
         stop_id=run.pattern.stop_ids[index], status=status, distance_along=along,
-        delay_s=delay, off_route=run.off >= off_route_fixes,
+        delay_s=delay, off_route=run.off >= off_route_fixes, block_confirmed=not run.tentative,
     )
 
 

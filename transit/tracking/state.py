@@ -43,3 +43,7 @@ class VehicleState:
     distance_along: float | None  # metres along the trip's shape
     delay_s: float | None  # positive: late against the schedule
     off_route: bool = False
+    # False while the trip is only guessed from the bus's position (no
+    # assignment, no descriptor, not yet seen leaving a first stop): the
+    # block it implies may be another bus's.
+    block_confirmed: bool = True
